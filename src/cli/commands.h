@@ -1,0 +1,27 @@
+#pragma once
+// Each subcommand of `souverain` lives in its own cmd_*.cpp and registers itself here.
+// A command's callback returns the process exit code; expected failures print one line
+// "error: ..." on stderr and return 1 (see report_error).
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "common/error.h"
+
+namespace souverain::cli {
+
+// The CLI edge: print `error: <message>` on stderr, return exit code 1.
+int report_error(const Error& error);
+
+// Set by a subcommand callback; main() returns it.
+void set_exit_code(int code);
+
+void register_inspect(CLI::App& app);
+void register_tokenize(CLI::App& app);
+void register_make_model(CLI::App& app);
+void register_quantize(CLI::App& app);
+void register_run(CLI::App& app);
+void register_logits(CLI::App& app);
+
+}  // namespace souverain::cli
