@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages Souverain builds and tests with. Idempotent: does
+# nothing when every package is already installed. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+    build-essential cmake ninja-build g++ pkg-config git
+    clang libclang-rt-14-dev          # libFuzzer targets
+    libgtest-dev                      # unit tests
+    libicu-dev                        # Unicode categories and normalization (tokenizers)
+    libcli11-dev nlohmann-json3-dev   # command line, JSON
+    python3 python3-numpy             # the independent reference forward pass
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install_deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install_deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

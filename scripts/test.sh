@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, builds Release and runs
+# every test (unit, command-line, reference checks, bounded fuzzing), then builds Debug with
+# AddressSanitizer + UBSan and runs the unit and command-line tests again under them.
+# Environment: FUZZ_SECONDS (default 60) bounds each fuzz target; SOUVERAIN_SKIP_DEBUG=1
+# skips the sanitizer pass (local iteration only).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/install_deps.sh"
+jobs="$(nproc)"
+export FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+
+echo "== release build"
+"$root/scripts/build.sh" release
+echo "== release tests"
+(cd "$root/build" && ctest --output-on-failure -j "$jobs")
+
+if [ "${SOUVERAIN_SKIP_DEBUG:-0}" != "1" ]; then
+    echo "== debug build (ASan + UBSan)"
+    "$root/scripts/build.sh" debug
+    echo "== debug tests (ASan + UBSan)"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    (cd "$root/build-debug" && ctest --output-on-failure -j "$jobs" -LE fuzz)
+fi

@@ -1,0 +1,351 @@
+#include "engine/llama_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace souverain {
+
+namespace {
+
+// Bounds that no real model exceeds; they keep a hostile file from asking for absurd memory.
+constexpr int64_t kMaxLayers = 1024;
+constexpr int64_t kMaxEmbd = 1 << 16;
+constexpr int64_t kMaxHeads = 1024;
+
+Error model_error(const std::string& origin, const std::string& what) {
+    return make_error(ErrorCode::FORMAT, origin + ": " + what);
+}
+
+Result<int64_t> get_positive(const GgufFile& gguf, const std::string& origin,
+                             const std::string& key, int64_t max_value,
+                             std::optional<int64_t> fallback = std::nullopt) {
+    std::optional<int64_t> value = gguf.get_int(key);
+    if (!value) {
+        if (fallback) return *fallback;
+        return model_error(origin, "missing integer metadata '" + key + "'");
+    }
+    if (*value <= 0 || *value > max_value) {
+        return model_error(origin, "metadata '" + key + "' = " + std::to_string(*value) +
+                                       " is out of range [1, " + std::to_string(max_value) + "]");
+    }
+    return *value;
+}
+
+std::string shape_string(const GgufTensorInfo& info) {
+    std::string out = "[";
+    for (uint32_t dim_idx = 0; dim_idx < info.n_dims; ++dim_idx) {
+        if (dim_idx) out += ", ";
+        out += std::to_string(info.ne[dim_idx]);
+    }
+    return out + "]";
+}
+
+class TensorLoader {
+public:
+    TensorLoader(const GgufFile& gguf, std::string origin)
+        : gguf_(gguf), origin_(std::move(origin)) {}
+
+    const GgufTensorInfo* find(const std::string& name) const { return gguf_.find_tensor(name); }
+
+    Result<WeightMatrix> matrix(const std::string& name, int64_t n_in, int64_t n_out) const {
+        const GgufTensorInfo* info = gguf_.find_tensor(name);
+        if (!info) return model_error(origin_, "missing tensor '" + name + "'");
+        if (info->n_dims != 2 || info->ne[0] != n_in || info->ne[1] != n_out) {
+            return model_error(origin_, "tensor '" + name + "' has shape " + shape_string(*info) +
+                                            ", expected [" + std::to_string(n_in) + ", " +
+                                            std::to_string(n_out) + "]");
+        }
+        const TensorTypeTraits* traits = tensor_type_traits(info->type);
+        if (!traits || !traits->to_float || !traits->dot_f32) {
+            return make_error(ErrorCode::UNSUPPORTED,
+                              origin_ + ": tensor '" + name + "' has type " +
+                                  std::string(tensor_type_name(info->type)) +
+                                  ", which this engine cannot compute with");
+        }
+        std::optional<size_t> row_bytes = tensor_row_bytes(info->type, n_in);
+        if (!row_bytes) {
+            return model_error(origin_, "tensor '" + name + "' rows do not fill whole blocks");
+        }
+        WeightMatrix w;
+        w.traits = traits;
+        w.n_in = n_in;
+        w.n_out = n_out;
+        w.row_bytes = *row_bytes;
+        w.data = gguf_.tensor_data(*info);
+        return w;
+    }
+
+    // A 1-D tensor (norm weights), converted to F32 and copied: it is tiny and read often.
+    Result<std::vector<float>> vector(const std::string& name, int64_t n) const {
+        const GgufTensorInfo* info = gguf_.find_tensor(name);
+        if (!info) return model_error(origin_, "missing tensor '" + name + "'");
+        if (info->n_dims != 1 || info->ne[0] != n) {
+            return model_error(origin_, "tensor '" + name + "' has shape " + shape_string(*info) +
+                                            ", expected [" + std::to_string(n) + "]");
+        }
+        const TensorTypeTraits* traits = tensor_type_traits(info->type);
+        if (!traits || !traits->to_float || !tensor_row_bytes(info->type, n)) {
+            return make_error(ErrorCode::UNSUPPORTED, origin_ + ": tensor '" + name +
+                                                          "' has an unsupported type for a vector");
+        }
+        std::vector<float> out((size_t)n);
+        traits->to_float(gguf_.tensor_data(*info), out.data(), n);
+        return out;
+    }
+
+private:
+    const GgufFile& gguf_;
+    std::string origin_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path) {
+    Result<std::unique_ptr<GgufFile>> gguf = GgufFile::open(path);
+    if (!gguf) return gguf.error();
+    return from_gguf(std::move(*gguf));
+}
+
+Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFile> gguf) {
+    const std::string origin = "model";
+    std::unique_ptr<LlamaModel> model(new LlamaModel());
+    const GgufFile& file = *gguf;
+
+    std::optional<std::string_view> arch = file.get_string("general.architecture");
+    if (!arch) return model_error(origin, "missing 'general.architecture'");
+    if (*arch != "llama") {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "architecture '" + std::string(*arch) +
+                              "' is not supported (this engine runs 'llama' models)");
+    }
+    if (auto name = file.get_string("general.name")) model->name_ = std::string(*name);
+
+    LlamaHparams& hp = model->hparams_;
+    const std::string prefix = "llama.";
+    auto read = [&](const std::string& key, int64_t max_value,
+                    std::optional<int64_t> fallback = std::nullopt) {
+        return get_positive(file, origin, prefix + key, max_value, fallback);
+    };
+    Result<int64_t> n_embd = read("embedding_length", kMaxEmbd);
+    if (!n_embd) return n_embd.error();
+    Result<int64_t> n_layer = read("block_count", kMaxLayers);
+    if (!n_layer) return n_layer.error();
+    Result<int64_t> n_ff = read("feed_forward_length", kMaxEmbd * 16);
+    if (!n_ff) return n_ff.error();
+    Result<int64_t> n_head = read("attention.head_count", kMaxHeads);
+    if (!n_head) return n_head.error();
+    Result<int64_t> n_head_kv = read("attention.head_count_kv", kMaxHeads, *n_head);
+    if (!n_head_kv) return n_head_kv.error();
+    Result<int64_t> n_ctx_train = read("context_length", int64_t(1) << 24, 4096);
+    if (!n_ctx_train) return n_ctx_train.error();
+    hp.n_embd = *n_embd;
+    hp.n_layer = *n_layer;
+    hp.n_ff = *n_ff;
+    hp.n_head = *n_head;
+    hp.n_head_kv = *n_head_kv;
+    hp.n_ctx_train = *n_ctx_train;
+    if (hp.n_embd % hp.n_head != 0) return model_error(origin, "n_embd is not a multiple of n_head");
+    if (hp.n_head % hp.n_head_kv != 0) {
+        return model_error(origin, "attention.head_count is not a multiple of head_count_kv");
+    }
+    hp.head_dim = hp.n_embd / hp.n_head;
+    Result<int64_t> n_rot = read("rope.dimension_count", hp.head_dim, hp.head_dim);
+    if (!n_rot) return n_rot.error();
+    if (*n_rot % 2 != 0) return model_error(origin, "rope.dimension_count must be even");
+    hp.n_rot = *n_rot;
+    if (auto eps = file.get_float(prefix + "attention.layer_norm_rms_epsilon")) {
+        if (!(*eps > 0.0 && *eps < 1.0)) return model_error(origin, "rms epsilon out of (0, 1)");
+        hp.rms_eps = (float)*eps;
+    }
+    if (auto base = file.get_float(prefix + "rope.freq_base")) {
+        if (!(*base > 1.0 && *base < 1e12)) return model_error(origin, "rope.freq_base out of range");
+        hp.rope_freq_base = (float)*base;
+    }
+
+    const GgufTensorInfo* embd_info = file.find_tensor("token_embd.weight");
+    if (!embd_info || embd_info->n_dims != 2) {
+        return model_error(origin, "missing or malformed tensor 'token_embd.weight'");
+    }
+    hp.n_vocab = embd_info->ne[1];
+
+    Result<std::shared_ptr<const Vocab>> vocab = Vocab::load(file);
+    if (!vocab) return vocab.error();
+    model->vocab_ = *vocab;
+    if (model->vocab_->n_tokens() != hp.n_vocab) {
+        return model_error(origin, "tokenizer has " + std::to_string(model->vocab_->n_tokens()) +
+                                       " tokens but token_embd.weight has " +
+                                       std::to_string(hp.n_vocab) + " rows");
+    }
+
+    TensorLoader loader(file, origin);
+    auto embd = loader.matrix("token_embd.weight", hp.n_embd, hp.n_vocab);
+    if (!embd) return embd.error();
+    model->token_embd_ = *embd;
+    auto out_norm = loader.vector("output_norm.weight", hp.n_embd);
+    if (!out_norm) return out_norm.error();
+    model->output_norm_ = std::move(*out_norm);
+    if (loader.find("output.weight")) {
+        auto output = loader.matrix("output.weight", hp.n_embd, hp.n_vocab);
+        if (!output) return output.error();
+        model->output_ = *output;
+    } else {
+        model->output_ = model->token_embd_;  // tied embeddings
+    }
+
+    const int64_t n_embd_kv = hp.n_embd_kv();
+    model->layers_.resize((size_t)hp.n_layer);
+    for (int64_t layer_idx = 0; layer_idx < hp.n_layer; ++layer_idx) {
+        LlamaLayer& layer = model->layers_[(size_t)layer_idx];
+        const std::string blk = "blk." + std::to_string(layer_idx) + ".";
+        struct MatrixSpec {
+            WeightMatrix* dst;
+            const char* name;
+            int64_t n_in;
+            int64_t n_out;
+        };
+        const MatrixSpec specs[] = {
+            {&layer.wq, "attn_q.weight", hp.n_embd, hp.n_embd},
+            {&layer.wk, "attn_k.weight", hp.n_embd, n_embd_kv},
+            {&layer.wv, "attn_v.weight", hp.n_embd, n_embd_kv},
+            {&layer.wo, "attn_output.weight", hp.n_embd, hp.n_embd},
+            {&layer.w_gate, "ffn_gate.weight", hp.n_embd, hp.n_ff},
+            {&layer.w_up, "ffn_up.weight", hp.n_embd, hp.n_ff},
+            {&layer.w_down, "ffn_down.weight", hp.n_ff, hp.n_embd},
+        };
+        for (const MatrixSpec& spec : specs) {
+            auto w = loader.matrix(blk + spec.name, spec.n_in, spec.n_out);
+            if (!w) return w.error();
+            *spec.dst = *w;
+        }
+        auto attn_norm = loader.vector(blk + "attn_norm.weight", hp.n_embd);
+        if (!attn_norm) return attn_norm.error();
+        layer.attn_norm = std::move(*attn_norm);
+        auto ffn_norm = loader.vector(blk + "ffn_norm.weight", hp.n_embd);
+        if (!ffn_norm) return ffn_norm.error();
+        layer.ffn_norm = std::move(*ffn_norm);
+    }
+    model->gguf_ = std::move(gguf);
+    return model;
+}
+
+std::unique_ptr<KvCache> LlamaModel::make_cache(int64_t n_ctx, KvCacheType type) const {
+    return std::make_unique<KvCache>((int)hparams_.n_layer, n_ctx, hparams_.n_embd_kv(), type);
+}
+
+void LlamaModel::attention(int layer_idx, const float* q, float* out, int64_t n_tokens,
+                           int64_t pos0, const KvCache& cache, ThreadPool& pool) const {
+    // q F32 [n_embd, n_tokens] (rotated) -> out F32 [n_embd, n_tokens]. Token t sits at
+    // position pos0 + t and attends causally to cache positions 0 ..= pos0 + t.
+    const LlamaHparams& hp = hparams_;
+    const int64_t head_dim = hp.head_dim;
+    const int64_t group = hp.n_head / hp.n_head_kv;
+    const float scale = 1.0f / std::sqrt((float)head_dim);
+    pool.parallel_for(n_tokens * hp.n_head, [&](int64_t task_idx, int) {
+        const int64_t token_idx = task_idx / hp.n_head;
+        const int64_t head_idx = task_idx % hp.n_head;
+        const int64_t kv_head_idx = head_idx / group;
+        const int64_t n_kv = pos0 + token_idx + 1;
+        const float* q_head = q + token_idx * hp.n_embd + head_idx * head_dim;  // F32 [head_dim]
+        float* out_head = out + token_idx * hp.n_embd + head_idx * head_dim;    // F32 [head_dim]
+        thread_local std::vector<float> scores;  // F32 [n_kv]
+        thread_local std::vector<float> row;     // F32 [head_dim]
+        scores.resize((size_t)n_kv);
+        row.resize((size_t)head_dim);
+        for (int64_t pos = 0; pos < n_kv; ++pos) {
+            cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, row.data());
+            float dot = 0.0f;
+            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) dot += q_head[dim_idx] * row[dim_idx];
+            scores[(size_t)pos] = dot * scale;
+        }
+        softmax(scores.data(), n_kv);
+        std::fill(out_head, out_head + head_dim, 0.0f);
+        for (int64_t pos = 0; pos < n_kv; ++pos) {
+            cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, row.data());
+            const float weight = scores[(size_t)pos];
+            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) out_head[dim_idx] += weight * row[dim_idx];
+        }
+    });
+}
+
+Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, ThreadPool& pool,
+                           bool all_logits, std::vector<float>& logits) const {
+    const LlamaHparams& hp = hparams_;
+    const int64_t n_tokens = (int64_t)tokens.size();
+    const int64_t pos0 = cache.n_past();
+    if (n_tokens == 0) return make_error(ErrorCode::INVALID_ARGUMENT, "forward: no tokens");
+    if (pos0 + n_tokens > cache.n_ctx()) {
+        return make_error(ErrorCode::OUT_OF_RANGE,
+                          "context is full: " + std::to_string(pos0 + n_tokens) +
+                              " positions needed, the context holds " +
+                              std::to_string(cache.n_ctx()));
+    }
+    for (int32_t token : tokens) {
+        if (token < 0 || token >= hp.n_vocab) {
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                                  std::to_string(hp.n_vocab) + ")");
+        }
+    }
+    const int64_t n_embd = hp.n_embd;
+    const int64_t n_embd_kv = hp.n_embd_kv();
+    std::vector<float> x((size_t)(n_embd * n_tokens));      // F32 [n_embd, n_tokens] residual
+    std::vector<float> h((size_t)(n_embd * n_tokens));      // F32 [n_embd, n_tokens] normed
+    std::vector<float> q((size_t)(n_embd * n_tokens));      // F32 [n_embd, n_tokens]
+    std::vector<float> k((size_t)(n_embd_kv * n_tokens));   // F32 [n_embd_kv, n_tokens]
+    std::vector<float> v((size_t)(n_embd_kv * n_tokens));   // F32 [n_embd_kv, n_tokens]
+    std::vector<float> attn((size_t)(n_embd * n_tokens));   // F32 [n_embd, n_tokens]
+    std::vector<float> gate((size_t)(hp.n_ff * n_tokens));  // F32 [n_ff, n_tokens]
+    std::vector<float> up((size_t)(hp.n_ff * n_tokens));    // F32 [n_ff, n_tokens]
+
+    for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+        get_row(token_embd_, tokens[(size_t)token_idx], x.data() + token_idx * n_embd);
+    }
+
+    for (int64_t layer_idx = 0; layer_idx < hp.n_layer; ++layer_idx) {
+        const LlamaLayer& layer = layers_[(size_t)layer_idx];
+        for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+            rms_norm(x.data() + token_idx * n_embd, layer.attn_norm.data(),
+                     h.data() + token_idx * n_embd, n_embd, hp.rms_eps);
+        }
+        matmul(layer.wq, h.data(), q.data(), n_tokens, pool);
+        matmul(layer.wk, h.data(), k.data(), n_tokens, pool);
+        matmul(layer.wv, h.data(), v.data(), n_tokens, pool);
+        for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+            const int64_t pos = pos0 + token_idx;
+            rope_norm(q.data() + token_idx * n_embd, hp.n_head, hp.head_dim, hp.n_rot, pos,
+                      hp.rope_freq_base);
+            rope_norm(k.data() + token_idx * n_embd_kv, hp.n_head_kv, hp.head_dim, hp.n_rot, pos,
+                      hp.rope_freq_base);
+            cache.store((int)layer_idx, pos, k.data() + token_idx * n_embd_kv,
+                        v.data() + token_idx * n_embd_kv);
+        }
+        attention((int)layer_idx, q.data(), attn.data(), n_tokens, pos0, cache, pool);
+        matmul(layer.wo, attn.data(), h.data(), n_tokens, pool);
+        for (size_t idx = 0; idx < x.size(); ++idx) x[idx] += h[idx];
+
+        for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+            rms_norm(x.data() + token_idx * n_embd, layer.ffn_norm.data(),
+                     h.data() + token_idx * n_embd, n_embd, hp.rms_eps);
+        }
+        matmul(layer.w_gate, h.data(), gate.data(), n_tokens, pool);
+        matmul(layer.w_up, h.data(), up.data(), n_tokens, pool);
+        silu_mul(gate.data(), up.data(), hp.n_ff * n_tokens);
+        matmul(layer.w_down, gate.data(), h.data(), n_tokens, pool);
+        for (size_t idx = 0; idx < x.size(); ++idx) x[idx] += h[idx];
+    }
+    cache.set_n_past(pos0 + n_tokens);
+
+    // Only the requested positions go through the (large) output matrix.
+    const int64_t n_out = all_logits ? n_tokens : 1;
+    const int64_t first_out = n_tokens - n_out;
+    for (int64_t out_idx = 0; out_idx < n_out; ++out_idx) {
+        rms_norm(x.data() + (first_out + out_idx) * n_embd, output_norm_.data(),
+                 h.data() + out_idx * n_embd, n_embd, hp.rms_eps);
+    }
+    logits.resize((size_t)(hp.n_vocab * n_out));  // F32 [n_vocab, n_out]
+    matmul(output_, h.data(), logits.data(), n_out, pool);
+    return Status::success();
+}
+
+}  // namespace souverain

@@ -1,0 +1,58 @@
+#pragma once
+// Test models: GGUF files with random weights and the real shapes of known models, so that
+// correctness and speed can be checked without downloading weights. Weights are normal
+// with std 0.02, norm weights are 1, the tokenizer is copied from a vocabulary GGUF.
+// Tensors are generated, quantized and written one at a time, so a 7B file needs only
+// about one tensor's worth of memory.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/thread_pool.h"
+#include "engine/quant_recipe.h"
+
+namespace souverain {
+
+struct ModelPreset {
+    const char* name;
+    int64_t n_embd;
+    int64_t n_layer;
+    int64_t n_head;
+    int64_t n_head_kv;
+    int64_t n_ff;
+    int64_t n_ctx_train;
+    float rope_freq_base;
+    float rms_eps;
+};
+
+// tiny, tinyllama-1b, mistral-7b; nullptr for an unknown name.
+const ModelPreset* find_model_preset(std::string_view name);
+std::vector<std::string> model_preset_names();
+
+struct MakeModelOptions {
+    std::string arch = "llama";
+    std::string preset;
+    std::string type = "f32";  // a QuantRecipe name
+    std::string vocab_path;    // GGUF whose tokenizer.* metadata is copied
+    uint64_t seed = 0;
+    std::string output_path;
+};
+
+// Progress callback: (tensors written, total tensors, name of the tensor just written).
+using MakeModelProgress = std::function<void(size_t, size_t, const std::string&)>;
+
+Status make_model(const MakeModelOptions& options, ThreadPool& pool,
+                  const MakeModelProgress& progress = nullptr);
+
+// Fills out[0..n) with normal(0, std) values that depend only on (seed, stream, index):
+// the same for any thread count.
+void fill_normal(float* out, int64_t n, float std_dev, uint64_t seed, uint64_t stream,
+                 ThreadPool& pool);
+
+// Quantizes rows F32 [n_in, n_rows] to `type`, in parallel, into dst (row bytes each).
+void quantize_rows(TensorType type, const float* src, int64_t n_in, int64_t n_rows, uint8_t* dst,
+                   ThreadPool& pool);
+
+}  // namespace souverain

@@ -1,0 +1,85 @@
+#include "engine/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace souverain {
+
+void rms_norm(const float* x, const float* weight, float* out, int64_t n, float eps) {
+    double sum_sq = 0.0;
+    for (int64_t idx = 0; idx < n; ++idx) sum_sq += (double)x[idx] * x[idx];
+    const float scale = (float)(1.0 / std::sqrt(sum_sq / (double)n + (double)eps));
+    for (int64_t idx = 0; idx < n; ++idx) out[idx] = x[idx] * scale * weight[idx];
+}
+
+void get_row(const WeightMatrix& w, int64_t row_idx, float* out) {
+    w.traits->to_float(w.row(row_idx), out, w.n_in);
+}
+
+void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
+    // Rows are split into tasks; each task owns the output rows it computes. For one token
+    // the row is multiplied in place by the type's dot kernel; for a batch each row is
+    // dequantized once and reused across the tokens.
+    constexpr int64_t rows_per_task = 16;
+    const int64_t n_tasks = (w.n_out + rows_per_task - 1) / rows_per_task;
+    pool.parallel_for(n_tasks, [&](int64_t task_idx, int) {
+        const int64_t row_begin = task_idx * rows_per_task;
+        const int64_t row_end = std::min(w.n_out, row_begin + rows_per_task);
+        if (n_tokens == 1) {
+            for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx) {
+                y[row_idx] = w.traits->dot_f32(w.row(row_idx), x, w.n_in);
+            }
+            return;
+        }
+        thread_local std::vector<float> row_f32;  // F32 [n_in]
+        row_f32.resize((size_t)w.n_in);
+        for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx) {
+            w.traits->to_float(w.row(row_idx), row_f32.data(), w.n_in);
+            for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+                const float* x_col = x + token_idx * w.n_in;
+                float sum = 0.0f;
+                for (int64_t idx = 0; idx < w.n_in; ++idx) sum += row_f32[idx] * x_col[idx];
+                y[token_idx * w.n_out + row_idx] = sum;
+            }
+        }
+    });
+}
+
+void rope_norm(float* x, int64_t n_head, int64_t head_dim, int64_t n_rot, int64_t pos,
+               float freq_base) {
+    for (int64_t pair_idx = 0; pair_idx < n_rot / 2; ++pair_idx) {
+        const double theta =
+            (double)pos * std::pow((double)freq_base, -2.0 * (double)pair_idx / (double)n_rot);
+        const float cos_theta = (float)std::cos(theta);
+        const float sin_theta = (float)std::sin(theta);
+        for (int64_t head_idx = 0; head_idx < n_head; ++head_idx) {
+            float* pair = x + head_idx * head_dim + 2 * pair_idx;
+            const float x0 = pair[0];
+            const float x1 = pair[1];
+            pair[0] = x0 * cos_theta - x1 * sin_theta;
+            pair[1] = x0 * sin_theta + x1 * cos_theta;
+        }
+    }
+}
+
+void softmax(float* x, int64_t n) {
+    float max_val = -INFINITY;
+    for (int64_t idx = 0; idx < n; ++idx) max_val = std::max(max_val, x[idx]);
+    double sum = 0.0;
+    for (int64_t idx = 0; idx < n; ++idx) {
+        x[idx] = std::exp(x[idx] - max_val);
+        sum += x[idx];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t idx = 0; idx < n; ++idx) x[idx] *= inv;
+}
+
+void silu_mul(float* gate, const float* up, int64_t n) {
+    for (int64_t idx = 0; idx < n; ++idx) {
+        const float g = gate[idx];
+        gate[idx] = g / (1.0f + std::exp(-g)) * up[idx];
+    }
+}
+
+}  // namespace souverain

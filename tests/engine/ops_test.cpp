@@ -1,0 +1,93 @@
+#include "engine/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <random>
+#include <vector>
+
+namespace souverain {
+namespace {
+
+TEST(Ops, RopeNormMatchesComplexRotationOfAdjacentPairs) {
+    const int64_t n_head = 3, head_dim = 8, n_rot = 6, pos = 5;
+    const float base = 10000.0f;
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal;
+    std::vector<float> x((size_t)(n_head * head_dim));
+    for (float& v : x) v = normal(rng);
+    std::vector<float> expected = x;
+    for (int64_t head_idx = 0; head_idx < n_head; ++head_idx) {
+        for (int64_t pair_idx = 0; pair_idx < n_rot / 2; ++pair_idx) {
+            const double theta = pos * std::pow(base, -2.0 * pair_idx / n_rot);
+            float* pair = expected.data() + head_idx * head_dim + 2 * pair_idx;
+            std::complex<double> z(pair[0], pair[1]);
+            z *= std::polar(1.0, theta);
+            pair[0] = (float)z.real();
+            pair[1] = (float)z.imag();
+        }
+    }
+    rope_norm(x.data(), n_head, head_dim, n_rot, pos, base);
+    for (size_t idx = 0; idx < x.size(); ++idx) EXPECT_NEAR(x[idx], expected[idx], 1e-5f) << idx;
+}
+
+TEST(Ops, SoftmaxSumsToOneAndSurvivesLargeInputs) {
+    std::vector<float> x = {1000.0f, 999.0f, -1000.0f};
+    softmax(x.data(), 3);
+    EXPECT_NEAR(x[0] + x[1] + x[2], 1.0f, 1e-6f);
+    EXPECT_NEAR(x[0] / x[1], std::exp(1.0f), 1e-4f);
+    EXPECT_EQ(x[2], 0.0f);
+}
+
+TEST(Ops, RmsNormScalesToUnitRootMeanSquare) {
+    std::vector<float> x = {3.0f, -4.0f};
+    std::vector<float> w = {1.0f, 2.0f};
+    std::vector<float> out(2);
+    rms_norm(x.data(), w.data(), out.data(), 2, 0.0f);
+    const float rms = std::sqrt((9.0f + 16.0f) / 2.0f);
+    EXPECT_NEAR(out[0], 3.0f / rms, 1e-6f);
+    EXPECT_NEAR(out[1], -8.0f / rms, 1e-6f);
+}
+
+TEST(Ops, SiluMulMatchesDefinition) {
+    std::vector<float> gate = {-2.0f, 0.0f, 3.0f};
+    std::vector<float> up = {1.0f, 5.0f, 0.5f};
+    silu_mul(gate.data(), up.data(), 3);
+    EXPECT_NEAR(gate[0], -2.0f / (1.0f + std::exp(2.0f)), 1e-6f);
+    EXPECT_EQ(gate[1], 0.0f);
+    EXPECT_NEAR(gate[2], 3.0f / (1.0f + std::exp(-3.0f)) * 0.5f, 1e-6f);
+}
+
+TEST(Ops, MatmulBatchEqualsPerTokenProducts) {
+    // F32 weights [n_in=5, n_out=37], 3 tokens: the batched path and the single-token
+    // path must both equal a plain double-precision product.
+    const int64_t n_in = 5, n_out = 37, n_tokens = 3;
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal;
+    std::vector<float> w((size_t)(n_in * n_out)), x((size_t)(n_in * n_tokens));
+    for (float& v : w) v = normal(rng);
+    for (float& v : x) v = normal(rng);
+    WeightMatrix matrix;
+    matrix.traits = tensor_type_traits(TensorType::F32);
+    ASSERT_NE(matrix.traits, nullptr);
+    matrix.n_in = n_in;
+    matrix.n_out = n_out;
+    matrix.row_bytes = (size_t)n_in * 4;
+    matrix.data = reinterpret_cast<const uint8_t*>(w.data());
+    ThreadPool pool(2);
+    std::vector<float> y((size_t)(n_out * n_tokens)), y1((size_t)n_out);
+    matmul(matrix, x.data(), y.data(), n_tokens, pool);
+    for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+        matmul(matrix, x.data() + token_idx * n_in, y1.data(), 1, pool);
+        for (int64_t row_idx = 0; row_idx < n_out; ++row_idx) {
+            double expected = 0.0;
+            for (int64_t idx = 0; idx < n_in; ++idx) expected += (double)w[row_idx * n_in + idx] * x[token_idx * n_in + idx];
+            EXPECT_NEAR(y[token_idx * n_out + row_idx], expected, 1e-5);
+            EXPECT_NEAR(y1[row_idx], expected, 1e-5);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace souverain
