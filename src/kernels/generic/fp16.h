@@ -1,12 +1,21 @@
 #pragma once
-// IEEE half and bfloat16 conversions, bit exact, no hardware assumptions.
+// IEEE half and bfloat16 conversions, bit exact, no hardware assumptions. Pure functions: safe
+// from any thread. tests/kernels/fp16_test.cpp checks them exhaustively over all 16-bit patterns.
 #include <cstdint>
 #include <cstring>
 
 namespace souverain::kernels {
 
-inline uint32_t f32_bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
-inline float f32_from_bits(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline uint32_t f32_bits(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+inline float f32_from_bits(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
 
 // F16 -> F32: exact for every input, including subnormals, infinities and NaN.
 inline float fp16_to_fp32(uint16_t h) {
@@ -28,7 +37,7 @@ inline uint16_t fp32_to_fp16(float f) {
     const uint32_t x = f32_bits(f);
     const uint32_t sign = (x >> 16) & 0x8000;
     const uint32_t abs = x & 0x7fffffffu;
-    if (abs > 0x7f800000u) return (uint16_t)(sign | 0x7e00);  // NaN
+    if (abs > 0x7f800000u) return (uint16_t)(sign | 0x7e00);   // NaN
     if (abs >= 0x477ff000u) return (uint16_t)(sign | 0x7c00);  // rounds to >= 65536: inf
     if (abs < 0x38800000u) {
         // Result is subnormal (or zero) in half precision: value / 2^-24, rounded to even.
@@ -48,7 +57,9 @@ inline uint16_t fp32_to_fp16(float f) {
     return (uint16_t)(sign | half);
 }
 
-inline float bf16_to_fp32(uint16_t h) { return f32_from_bits((uint32_t)h << 16); }
+inline float bf16_to_fp32(uint16_t h) {
+    return f32_from_bits((uint32_t)h << 16);
+}
 
 // F32 -> BF16 with round-to-nearest-even; NaN stays a quiet NaN.
 inline uint16_t fp32_to_bf16(float f) {
