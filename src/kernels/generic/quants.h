@@ -206,8 +206,15 @@ namespace detail {
 // Nearest integer to v (ties to even), clamped to [lo, hi]; NaN gives lo. The clamp happens in
 // float so that the conversion to int is always defined.
 inline int round_clamped(float v, int lo, int hi) {
-    v = std::fmin(std::fmax(v, float(lo)), float(hi));
-    return int(std::nearbyint(v));
+    // Comparisons rather than fmin/fmax (libm calls in a hot loop); NaN fails both and
+    // clamps to lo.
+    v = v >= float(lo) ? v : float(lo);
+    v = v <= float(hi) ? v : float(hi);
+    // Round to nearest, ties to even, without a libm call: adding and removing 1.5 * 2^23
+    // leaves the float rounded to an integer (exact for |v| < 2^22, which the clamp ensures
+    // for the small level ranges this is used with).
+    constexpr float kMagic = 12582912.0f;
+    return int((v + kMagic) - kMagic);
 }
 
 // The element of largest magnitude, with its sign (the first one on ties; 0 when every element

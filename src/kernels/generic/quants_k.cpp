@@ -81,8 +81,8 @@ bool solve_scale_min(const float* x, const int* q, int n, ScaleMin& fit) {
 // k < T_COUNT: stretching or shrinking the grid slightly around the min/max fit lets the least
 // squares solve trade clipping at the ends for finer steps in the bulk.
 constexpr float T_FIRST = -2.0f;
-constexpr float T_STEP = 0.1f;
-constexpr int T_COUNT = 41;  // up to t = +2.0
+constexpr float T_STEP = 0.2f;
+constexpr int T_COUNT = 21;  // up to t = +2.0
 constexpr int REFINE_ITERATIONS = 4;
 
 // Best (scale, min) for one sub-block x: F32 [32]: candidate grids, each followed by a
@@ -317,8 +317,8 @@ double q6_error(const float* x, float scale) {
 // Candidate grids for a Q6_K sub-block map its largest-magnitude element to level -32 + t,
 // t in [Q6_T_FIRST, Q6_T_FIRST + Q6_T_STEP * (Q6_T_COUNT - 1)] (below -32 it clips).
 constexpr float Q6_T_FIRST = -4.0f;
-constexpr float Q6_T_STEP = 0.25f;
-constexpr int Q6_T_COUNT = 33;
+constexpr float Q6_T_STEP = 0.5f;
+constexpr int Q6_T_COUNT = 17;
 
 // Step of one Q6_K sub-block (x ~ step * q, q in -32..31): the signed absmax step (largest
 // magnitude element at -32), or a least-squares step over a candidate grid when that gives
