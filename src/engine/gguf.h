@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -36,7 +37,10 @@ enum class GgufValueType : uint32_t {
     FLOAT64 = 12,
 };
 
+// Short name as `inspect` prints it: "u8", "i32", "f32", "bool", "string", "array", ...
 const char* gguf_value_type_name(GgufValueType type);
+// Bytes of one element of a fixed-size type; 0 for STRING and ARRAY.
+size_t gguf_value_type_size(GgufValueType type);
 
 // One metadata value. Scalars are decoded; arrays keep a pointer into the mapping
 // (numeric elements, little-endian, unaligned) or a list of string views.
@@ -51,12 +55,14 @@ struct GgufValue {
     // Arrays (type == ARRAY): element type and count; numeric data or strings.
     GgufValueType array_type = GgufValueType::UINT8;
     uint64_t array_count = 0;
-    const uint8_t* array_data = nullptr;       // numeric arrays: array_count elements
+    const uint8_t* array_data = nullptr;          // numeric arrays: array_count elements
     std::vector<std::string_view> array_strings;  // string arrays
 
     bool is_integer() const;  // any integer scalar type
     bool is_float() const;    // FLOAT32 or FLOAT64
     // Numeric array element as double/int64 (idx < array_count, numeric array_type).
+    // array_i64 truncates floats toward zero, saturating (NaN gives 0); UINT64 elements above
+    // INT64_MAX wrap, so cast back to uint64_t to read them.
     double array_f64(uint64_t idx) const;
     int64_t array_i64(uint64_t idx) const;
 };
@@ -71,8 +77,8 @@ struct GgufTensorInfo {
     TensorType type = TensorType::F32;
     uint32_t n_dims = 0;
     std::array<int64_t, 4> ne = {1, 1, 1, 1};  // ne[0] is the contiguous (row) dimension
-    uint64_t offset = 0;   // relative to the start of the data section
-    uint64_t n_bytes = 0;  // size of the tensor data
+    uint64_t offset = 0;                       // relative to the start of the data section
+    uint64_t n_bytes = 0;                      // size of the tensor data
     int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
 };
 
@@ -90,15 +96,19 @@ public:
     uint32_t version() const { return version_; }
     size_t file_size() const { return size_; }
     uint64_t alignment() const { return alignment_; }
-    uint64_t data_offset() const { return data_offset_; }  // start of the tensor data section
+    // Start of the tensor data section. A file without tensors may end before the alignment
+    // padding (real vocab-only files do); data_offset() is then clamped to file_size().
+    uint64_t data_offset() const { return data_offset_; }
+    // The whole file (file_size() bytes): every view and pointer handed out lies inside it.
+    const uint8_t* file_data() const { return base_; }
 
     const std::vector<GgufKeyValue>& metadata() const { return kvs_; }
     const GgufValue* find(std::string_view key) const;
 
     // Typed lookups: nullopt when missing or of an incompatible type.
     std::optional<std::string_view> get_string(std::string_view key) const;
-    std::optional<int64_t> get_int(std::string_view key) const;  // any integer type
-    std::optional<double> get_float(std::string_view key) const; // float or integer
+    std::optional<int64_t> get_int(std::string_view key) const;   // any integer type
+    std::optional<double> get_float(std::string_view key) const;  // float or integer
     std::optional<bool> get_bool(std::string_view key) const;
     // Array lookup: nullptr when missing or not an array.
     const GgufValue* get_array(std::string_view key) const;
@@ -122,6 +132,10 @@ private:
     uint64_t data_offset_ = 0;
     std::vector<GgufKeyValue> kvs_;
     std::vector<GgufTensorInfo> tensors_;
+    // Name -> index into kvs_ / tensors_; keys view the mapping. Built by parse(), which also
+    // uses them to reject duplicates.
+    std::unordered_map<std::string_view, size_t> kv_index_;
+    std::unordered_map<std::string_view, size_t> tensor_index_;
 };
 
 }  // namespace souverain
