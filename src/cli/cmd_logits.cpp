@@ -58,19 +58,20 @@ int logits_command(const LogitsOptions& options) {
     Result<std::unique_ptr<LlamaModel>> model = LlamaModel::load(options.model_path);
     if (!model) return report_error(model.error());
     const int64_t n_vocab = (*model)->hparams().n_vocab;
-    std::unique_ptr<KvCache> cache = (*model)->make_cache((int64_t)tokens->size(), *cache_type);
+    Result<std::unique_ptr<KvCache>> cache = (*model)->make_cache((int64_t)tokens->size(), *cache_type);
+    if (!cache) return report_error(cache.error());
     ThreadPool pool(options.n_threads);
     std::vector<std::vector<float>> rows;
     std::vector<float> logits;
     if (options.one_by_one) {
         for (int32_t token : *tokens) {
             const int32_t one[1] = {token};
-            Status status = (*model)->forward(one, *cache, pool, /*all_logits=*/false, logits);
+            Status status = (*model)->forward(one, **cache, pool, /*all_logits=*/false, logits);
             if (!status) return report_error(status.error());
             rows.emplace_back(logits.begin(), logits.end());
         }
     } else {
-        Status status = (*model)->forward(*tokens, *cache, pool, /*all_logits=*/true, logits);
+        Status status = (*model)->forward(*tokens, **cache, pool, /*all_logits=*/true, logits);
         if (!status) return report_error(status.error());
         for (size_t row_idx = 0; row_idx < tokens->size(); ++row_idx) {
             rows.emplace_back(logits.begin() + (ptrdiff_t)(row_idx * n_vocab),
@@ -91,7 +92,7 @@ void register_logits(CLI::App& app) {
     cmd->add_flag("--one-by-one", options->one_by_one,
                   "Feed tokens one at a time through the KV cache (one row per step)");
     cmd->add_option("-t,--threads", options->n_threads, "Threads (0: all cores)");
-    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f32 or f16")->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f32, f16 or q8_0")->capture_default_str();
     cmd->callback([options] { set_exit_code(logits_command(*options)); });
 }
 

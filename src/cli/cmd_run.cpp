@@ -26,10 +26,11 @@ int run_command(const RunOptions& options) {
     Result<std::unique_ptr<LlamaModel>> model = LlamaModel::load(options.model_path);
     if (!model) return report_error(model.error());
     const int64_t n_ctx = std::min<int64_t>(options.n_ctx, (*model)->hparams().n_ctx_train);
-    std::unique_ptr<KvCache> cache = (*model)->make_cache(n_ctx, *cache_type);
+    Result<std::unique_ptr<KvCache>> cache = (*model)->make_cache(n_ctx, *cache_type);
+    if (!cache) return report_error(cache.error());
     ThreadPool pool(options.n_threads);
     Result<GenerateResult> result =
-        generate(**model, pool, *cache, options.prompt, options.generate, [](std::string_view text) {
+        generate(**model, pool, **cache, options.prompt, options.generate, [](std::string_view text) {
             std::fwrite(text.data(), 1, text.size(), stdout);
             std::fflush(stdout);
             return true;
@@ -74,7 +75,7 @@ void register_run(CLI::App& app) {
     cmd->add_option("--stop", options->generate.stop, "Stop string (repeatable)");
     cmd->add_option("-t,--threads", options->n_threads, "Threads (0: all cores)");
     cmd->add_option("-c,--ctx", options->n_ctx, "Context length")->capture_default_str();
-    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16 or f32")->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")->capture_default_str();
     cmd->add_flag("-v,--verbose", options->verbose, "Print timings on stderr");
     cmd->callback([options] { set_exit_code(run_command(*options)); });
 }

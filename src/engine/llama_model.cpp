@@ -1,5 +1,7 @@
 #include "engine/llama_model.h"
 
+#include "engine/attention.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -229,43 +231,14 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFi
     return model;
 }
 
-std::unique_ptr<KvCache> LlamaModel::make_cache(int64_t n_ctx, KvCacheType type) const {
+Result<std::unique_ptr<KvCache>> LlamaModel::make_cache(int64_t n_ctx, KvCacheType type) const {
+    if (n_ctx < 1) return make_error(ErrorCode::INVALID_ARGUMENT, "context length must be >= 1");
+    if (!KvCache::supports_type(type, hparams_.n_embd_kv(), hparams_.head_dim)) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "this model's attention heads (" + std::to_string(hparams_.head_dim) +
+                              " dimensions) cannot use a q8_0 KV cache; use f16");
+    }
     return std::make_unique<KvCache>((int)hparams_.n_layer, n_ctx, hparams_.n_embd_kv(), type);
-}
-
-void LlamaModel::attention(int layer_idx, const float* q, float* out, int64_t n_tokens,
-                           int64_t pos0, const KvCache& cache, ThreadPool& pool) const {
-    // q F32 [n_embd, n_tokens] (rotated) -> out F32 [n_embd, n_tokens]. Token t sits at
-    // position pos0 + t and attends causally to cache positions 0 ..= pos0 + t.
-    const LlamaHparams& hp = hparams_;
-    const int64_t head_dim = hp.head_dim;
-    const int64_t group = hp.n_head / hp.n_head_kv;
-    const float scale = 1.0f / std::sqrt((float)head_dim);
-    pool.parallel_for(n_tokens * hp.n_head, [&](int64_t task_idx, int) {
-        const int64_t token_idx = task_idx / hp.n_head;
-        const int64_t head_idx = task_idx % hp.n_head;
-        const int64_t kv_head_idx = head_idx / group;
-        const int64_t n_kv = pos0 + token_idx + 1;
-        const float* q_head = q + token_idx * hp.n_embd + head_idx * head_dim;  // F32 [head_dim]
-        float* out_head = out + token_idx * hp.n_embd + head_idx * head_dim;    // F32 [head_dim]
-        thread_local std::vector<float> scores;  // F32 [n_kv]
-        thread_local std::vector<float> row;     // F32 [head_dim]
-        scores.resize((size_t)n_kv);
-        row.resize((size_t)head_dim);
-        for (int64_t pos = 0; pos < n_kv; ++pos) {
-            cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, row.data());
-            float dot = 0.0f;
-            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) dot += q_head[dim_idx] * row[dim_idx];
-            scores[(size_t)pos] = dot * scale;
-        }
-        softmax(scores.data(), n_kv);
-        std::fill(out_head, out_head + head_dim, 0.0f);
-        for (int64_t pos = 0; pos < n_kv; ++pos) {
-            cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, row.data());
-            const float weight = scores[(size_t)pos];
-            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) out_head[dim_idx] += weight * row[dim_idx];
-        }
-    });
 }
 
 Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, ThreadPool& pool,
@@ -320,7 +293,8 @@ Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, Thre
             cache.store((int)layer_idx, pos, k.data() + token_idx * n_embd_kv,
                         v.data() + token_idx * n_embd_kv);
         }
-        attention((int)layer_idx, q.data(), attn.data(), n_tokens, pos0, cache, pool);
+        causal_attention(q.data(), attn.data(), n_tokens, pos0, cache, (int)layer_idx,
+                         {hp.n_head, hp.n_head_kv, hp.head_dim}, pool);
         matmul(layer.wo, attn.data(), h.data(), n_tokens, pool);
         for (size_t idx = 0; idx < x.size(); ++idx) x[idx] += h[idx];
 

@@ -62,8 +62,9 @@ public:
     const GgufFile& gguf() const { return *gguf_; }
     std::string_view name() const { return name_; }
 
-    // A cache for one sequence of at most n_ctx positions.
-    std::unique_ptr<KvCache> make_cache(int64_t n_ctx, KvCacheType type) const;
+    // A cache for one sequence of at most n_ctx positions; fails for a cache type the
+    // model's head size cannot use.
+    Result<std::unique_ptr<KvCache>> make_cache(int64_t n_ctx, KvCacheType type) const;
 
     // Runs `tokens` at positions cache.n_past() .. cache.n_past() + n - 1, appends their
     // keys and values to the cache and advances it. Writes logits F32 [n_vocab, n_out]
@@ -74,8 +75,6 @@ public:
 
 private:
     LlamaModel() = default;
-    void attention(int layer_idx, const float* q, float* out, int64_t n_tokens, int64_t pos0,
-                   const KvCache& cache, ThreadPool& pool) const;
 
     std::unique_ptr<GgufFile> gguf_;
     std::shared_ptr<const Vocab> vocab_;

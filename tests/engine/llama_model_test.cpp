@@ -117,7 +117,7 @@ TEST(LlamaModel, TiedOutputUsesTheEmbeddingMatrix) {
     auto model = LlamaModel::load(write_mini_model(test::make_temp_dir("llama_tied"), spec));
     ASSERT_TRUE(model.ok()) << model.error().message;
     ThreadPool pool(2);
-    auto cache = (*model)->make_cache(8, KvCacheType::F32);
+    auto cache = std::move((*model)->make_cache(8, KvCacheType::F32).value());
     std::vector<float> logits;
     const int32_t tokens[] = {1, 500};
     ASSERT_TRUE((*model)->forward(tokens, *cache, pool, true, logits).ok());
@@ -129,7 +129,7 @@ TEST(LlamaModel, RejectsTokenOutsideVocabularyAndFullContext) {
     auto model = LlamaModel::load(write_mini_model(test::make_temp_dir("llama_errors"), {}));
     ASSERT_TRUE(model.ok());
     ThreadPool pool(1);
-    auto cache = (*model)->make_cache(3, KvCacheType::F32);
+    auto cache = std::move((*model)->make_cache(3, KvCacheType::F32).value());
     std::vector<float> logits;
     const int32_t bad[] = {1, 32000};
     Status status = (*model)->forward(bad, *cache, pool, false, logits);
@@ -147,10 +147,10 @@ TEST(LlamaModel, DecodingOneByOneMatchesBatchPrefill) {
     ASSERT_TRUE(model.ok());
     ThreadPool pool(2);
     const std::vector<int32_t> tokens = {1, 306, 4966, 29871, 13, 278, 17, 2};
-    auto batch_cache = (*model)->make_cache(16, KvCacheType::F32);
+    auto batch_cache = std::move((*model)->make_cache(16, KvCacheType::F32).value());
     std::vector<float> batch_logits, step_logits;
     ASSERT_TRUE((*model)->forward(tokens, *batch_cache, pool, true, batch_logits).ok());
-    auto step_cache = (*model)->make_cache(16, KvCacheType::F32);
+    auto step_cache = std::move((*model)->make_cache(16, KvCacheType::F32).value());
     const int64_t n_vocab = (*model)->hparams().n_vocab;
     for (size_t token_idx = 0; token_idx < tokens.size(); ++token_idx) {
         ASSERT_TRUE((*model)->forward(std::span(&tokens[token_idx], 1), *step_cache, pool, false, step_logits).ok());

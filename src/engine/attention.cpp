@@ -1,0 +1,113 @@
+#include "engine/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace souverain {
+
+namespace {
+
+constexpr int64_t kQueryBlock = 16;  // query tokens per task
+constexpr int64_t kKvTile = 64;      // cache positions per tile
+
+// The two inner loops, cloned for AVX-512, AVX2 and baseline x86-64 and picked by the loader
+// (ifunc) from what the CPU reports. `omp simd` lets the compiler reorder the reduction.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SOUVERAIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SOUVERAIN_SIMD_CLONES
+#endif
+
+SOUVERAIN_SIMD_CLONES
+float dot(const float* a, const float* b, int64_t n) {
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t idx = 0; idx < n; ++idx) sum += a[idx] * b[idx];
+    return sum;
+}
+
+// acc = acc * scale + weight * v
+SOUVERAIN_SIMD_CLONES
+void scale_add(float* acc, float scale, float weight, const float* v, int64_t n) {
+#pragma omp simd
+    for (int64_t idx = 0; idx < n; ++idx) acc[idx] = acc[idx] * scale + weight * v[idx];
+}
+
+}  // namespace
+
+void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0,
+                      const KvCache& cache, int layer_idx, const AttentionShape& shape,
+                      ThreadPool& pool) {
+    const int64_t head_dim = shape.head_dim;
+    const int64_t n_embd = shape.n_head * head_dim;
+    const int64_t group = shape.n_head / shape.n_head_kv;
+    const float scale = 1.0f / std::sqrt((float)head_dim);
+    const int64_t n_query_blocks = (n_tokens + kQueryBlock - 1) / kQueryBlock;
+
+    pool.parallel_for(n_query_blocks * shape.n_head_kv, [&](int64_t task_idx, int) {
+        const int64_t kv_head_idx = task_idx % shape.n_head_kv;
+        const int64_t token_begin = (task_idx / shape.n_head_kv) * kQueryBlock;
+        const int64_t token_end = std::min(n_tokens, token_begin + kQueryBlock);
+        const int64_t n_rows = (token_end - token_begin) * group;  // query vectors of the task
+
+        thread_local std::vector<float> k_tile, v_tile;  // F32 [head_dim, kKvTile]
+        thread_local std::vector<float> acc;             // F32 [head_dim, n_rows]
+        thread_local std::vector<float> running_max, running_sum;  // F32 [n_rows]
+        thread_local std::vector<float> scores;          // F32 [kKvTile]
+        k_tile.resize((size_t)(head_dim * kKvTile));
+        v_tile.resize((size_t)(head_dim * kKvTile));
+        acc.assign((size_t)(head_dim * n_rows), 0.0f);
+        running_max.assign((size_t)n_rows, -INFINITY);
+        running_sum.assign((size_t)n_rows, 0.0f);
+        scores.resize((size_t)kKvTile);
+
+        const int64_t n_kv = pos0 + token_end;  // positions the last token of the block sees
+        for (int64_t tile_begin = 0; tile_begin < n_kv; tile_begin += kKvTile) {
+            const int64_t tile_end = std::min(n_kv, tile_begin + kKvTile);
+            for (int64_t pos = tile_begin; pos < tile_end; ++pos) {
+                float* k_row = k_tile.data() + (pos - tile_begin) * head_dim;
+                float* v_row = v_tile.data() + (pos - tile_begin) * head_dim;
+                cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, k_row);
+                cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, v_row);
+            }
+            for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
+                const int64_t token_idx = token_begin + row_idx / group;
+                const int64_t head_idx = kv_head_idx * group + row_idx % group;
+                const int64_t visible_end = std::min(tile_end, pos0 + token_idx + 1);  // causal
+                if (visible_end <= tile_begin) continue;
+                const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
+                float tile_max = -INFINITY;
+                for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
+                    const float s = dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
+                    scores[(size_t)(pos - tile_begin)] = s;
+                    tile_max = std::max(tile_max, s);
+                }
+                // Online softmax: rescale what was accumulated under the old maximum.
+                float& row_max = running_max[(size_t)row_idx];
+                float& row_sum = running_sum[(size_t)row_idx];
+                const float new_max = std::max(row_max, tile_max);
+                float correction = std::exp(row_max - new_max);  // 0 on the first tile
+                float* acc_row = acc.data() + row_idx * head_dim;
+                row_sum *= correction;
+                for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
+                    const float weight = std::exp(scores[(size_t)(pos - tile_begin)] - new_max);
+                    row_sum += weight;
+                    scale_add(acc_row, correction, weight, v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
+                    correction = 1.0f;
+                }
+                row_max = new_max;
+            }
+        }
+        for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
+            const int64_t token_idx = token_begin + row_idx / group;
+            const int64_t head_idx = kv_head_idx * group + row_idx % group;
+            float* out_row = out + token_idx * n_embd + head_idx * head_dim;
+            const float inv_sum = 1.0f / running_sum[(size_t)row_idx];
+            const float* acc_row = acc.data() + row_idx * head_dim;
+            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) out_row[dim_idx] = acc_row[dim_idx] * inv_sum;
+        }
+    });
+}
+
+}  // namespace souverain
