@@ -23,5 +23,6 @@ void register_make_model(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
+void register_bench(CLI::App& app);
 
 }  // namespace souverain::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     register_quantize(app);
     register_run(app);
     register_logits(app);
+    register_bench(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

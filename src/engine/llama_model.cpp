@@ -46,7 +46,7 @@ std::string shape_string(const GgufTensorInfo& info) {
 class TensorLoader {
 public:
     TensorLoader(const GgufFile& gguf, std::string origin)
-        : gguf_(gguf), origin_(std::move(origin)) {}
+        : gguf_(gguf), origin_(std::move(origin)), kernel_level_(kernels::best_kernel_level()) {}
 
     const GgufTensorInfo* find(const std::string& name) const { return gguf_.find_tensor(name); }
 
@@ -71,6 +71,7 @@ public:
         }
         WeightMatrix w;
         w.traits = traits;
+        w.kernel = kernels::dot_kernel(info->type, kernel_level_);
         w.n_in = n_in;
         w.n_out = n_out;
         w.row_bytes = *row_bytes;
@@ -99,6 +100,7 @@ public:
 private:
     const GgufFile& gguf_;
     std::string origin_;
+    kernels::KernelLevel kernel_level_;
 };
 
 }  // namespace

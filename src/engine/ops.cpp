@@ -17,21 +17,16 @@ void get_row(const WeightMatrix& w, int64_t row_idx, float* out) {
     w.traits->to_float(w.row(row_idx), out, w.n_in);
 }
 
-void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
-    // Rows are split into tasks; each task owns the output rows it computes. For one token
-    // the row is multiplied in place by the type's dot kernel; for a batch each row is
-    // dequantized once and reused across the tokens.
+namespace {
+
+// Reference path for weight types without a kernel: dequantize each row once, then F32 dots.
+void matmul_dequantized(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens,
+                        ThreadPool& pool) {
     constexpr int64_t rows_per_task = 16;
     const int64_t n_tasks = (w.n_out + rows_per_task - 1) / rows_per_task;
     pool.parallel_for(n_tasks, [&](int64_t task_idx, int) {
         const int64_t row_begin = task_idx * rows_per_task;
         const int64_t row_end = std::min(w.n_out, row_begin + rows_per_task);
-        if (n_tokens == 1) {
-            for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx) {
-                y[row_idx] = w.traits->dot_f32(w.row(row_idx), x, w.n_in);
-            }
-            return;
-        }
         thread_local std::vector<float> row_f32;  // F32 [n_in]
         row_f32.resize((size_t)w.n_in);
         for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx) {
@@ -41,6 +36,54 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
                 float sum = 0.0f;
                 for (int64_t idx = 0; idx < w.n_in; ++idx) sum += row_f32[idx] * x_col[idx];
                 y[token_idx * w.n_out + row_idx] = sum;
+            }
+        }
+    });
+}
+
+}  // namespace
+
+void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
+    if (!w.kernel) {
+        matmul_dequantized(w, x, y, n_tokens, pool);
+        return;
+    }
+    const kernels::DotKernel& kernel = *w.kernel;
+
+    // Activations in the kernel's format: [act_row_bytes, n_tokens], converted once.
+    const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
+    size_t act_stride = (size_t)w.n_in * sizeof(float);
+    thread_local std::vector<uint8_t> act_buffer;
+    if (kernel.act_type != TensorType::F32) {
+        act_stride = kernels::act_row_bytes(kernel.act_type, w.n_in);
+        act_buffer.resize(act_stride * (size_t)n_tokens);
+        uint8_t* dst = act_buffer.data();
+        pool.parallel_for(n_tokens, [&](int64_t token_idx, int) {
+            kernel.quantize_act(x + token_idx * w.n_in, dst + (size_t)token_idx * act_stride, w.n_in);
+        });
+        act = act_buffer.data();
+    }
+
+    // Tiles: rows_per_tile weight rows x cols_per_tile tokens. Tasks walk the rows of one
+    // token block before the next, so both threads share the block's activations in cache.
+    const int64_t rows_per_tile = n_tokens == 1 ? 16 : 32;
+    constexpr int64_t cols_per_tile = 64;
+    const int64_t n_row_tiles = (w.n_out + rows_per_tile - 1) / rows_per_tile;
+    const int64_t n_col_tiles = (n_tokens + cols_per_tile - 1) / cols_per_tile;
+    pool.parallel_for(n_row_tiles * n_col_tiles, [&](int64_t task_idx, int) {
+        const int64_t col_tile = task_idx / n_row_tiles;
+        const int64_t row_tile = task_idx % n_row_tiles;
+        const int64_t row_begin = row_tile * rows_per_tile;
+        const int64_t row_end = std::min(w.n_out, row_begin + rows_per_tile);
+        const int64_t col_begin = col_tile * cols_per_tile;
+        const int64_t col_end = std::min(n_tokens, col_begin + cols_per_tile);
+        float out[kernels::kMaxDotCols];
+        for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx) {
+            for (int64_t col_idx = col_begin; col_idx < col_end; col_idx += kernels::kMaxDotCols) {
+                const int n_cols = (int)std::min<int64_t>(kernels::kMaxDotCols, col_end - col_idx);
+                kernel.dot(w.n_in, w.row(row_idx), act + (size_t)col_idx * act_stride, act_stride,
+                           n_cols, out);
+                for (int col = 0; col < n_cols; ++col) y[(col_idx + col) * w.n_out + row_idx] = out[col];
             }
         }
     });

@@ -9,6 +9,7 @@
 
 #include "common/thread_pool.h"
 #include "engine/tensor_type.h"
+#include "kernels/dot.h"
 
 namespace souverain {
 
@@ -16,6 +17,8 @@ namespace souverain {
 // Non-owning: data points into the model's mapping.
 struct WeightMatrix {
     const TensorTypeTraits* traits = nullptr;
+    // Matmul kernel for this type at the CPU's level; null: dequantize rows (slow path).
+    const kernels::DotKernel* kernel = nullptr;
     int64_t n_in = 0;
     int64_t n_out = 0;
     size_t row_bytes = 0;
@@ -27,6 +30,9 @@ struct WeightMatrix {
 void rms_norm(const float* x, const float* weight, float* out, int64_t n, float eps);
 
 // y = W x for every token: x F32 [n_in, n_tokens] -> y F32 [n_out, n_tokens].
+// With a kernel, the activations are first converted to the kernel's activation format
+// (kernels/dot.h); the work is split into tiles of rows x tokens so that a tile's weights
+// stay in L1 while its activations stay in L2.
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
 
 // Copies row `row_idx` of W, dequantized, into out F32 [n_in] (embedding lookup).

@@ -94,7 +94,11 @@ bool is_integer_type(GgufValueType type) {
 }
 
 // An optional token id: absent keeps *id; present must be an integer within the vocabulary.
-Status read_token_id(const GgufFile& gguf, std::string_view key, int32_t n_tokens, int32_t* id) {
+// With `lenient`, an integer outside the vocabulary means "no such token" (-1): published
+// files carry bogus padding/mask ids that llama.cpp also ignores, and neither role is needed
+// to run the model.
+Status read_token_id(const GgufFile& gguf, std::string_view key, int32_t n_tokens, int32_t* id,
+                     bool lenient) {
     const GgufValue* value = gguf.find(key);
     if (value == nullptr) return Status::success();
     if (!value->is_integer()) {
@@ -102,6 +106,10 @@ Status read_token_id(const GgufFile& gguf, std::string_view key, int32_t n_token
                             ", expected an integer token id");
     }
     const std::optional<int64_t> read = gguf.get_int(key);
+    if (lenient && (!read || *read < 0 || *read >= n_tokens)) {
+        *id = -1;
+        return Status::success();
+    }
     if (!read || *read < 0 || *read >= n_tokens) {
         const std::string shown = read ? std::to_string(*read) : std::to_string(value->u64);
         return format_error(key_str(key) + " = " + shown + " is out of range (vocabulary of " +
@@ -312,17 +320,24 @@ Status load_special_tokens(const GgufFile& gguf, VocabData& data) {
         data.pad_id = default_id(0);
         data.mask_id = default_id(103);
     }
-    const std::pair<std::string_view, int32_t*> keys[] = {
-        {"tokenizer.ggml.bos_token_id", &data.bos_id},
-        {"tokenizer.ggml.eos_token_id", &data.eos_id},
-        {"tokenizer.ggml.eot_token_id", &data.eot_id},
-        {"tokenizer.ggml.unknown_token_id", &data.unk_id},
-        {"tokenizer.ggml.padding_token_id", &data.pad_id},
-        {"tokenizer.ggml.seperator_token_id", &data.sep_id},  // sic: the GGUF key's spelling
-        {"tokenizer.ggml.cls_token_id", &data.cls_id},
-        {"tokenizer.ggml.mask_token_id", &data.mask_id},
+    struct IdKey {
+        std::string_view key;
+        int32_t* id;
+        bool lenient;
     };
-    for (const auto& [key, id] : keys) SOUVERAIN_TRY(read_token_id(gguf, key, n_tokens, id));
+    const IdKey keys[] = {
+        {"tokenizer.ggml.bos_token_id", &data.bos_id, false},
+        {"tokenizer.ggml.eos_token_id", &data.eos_id, false},
+        {"tokenizer.ggml.eot_token_id", &data.eot_id, false},
+        {"tokenizer.ggml.unknown_token_id", &data.unk_id, false},
+        {"tokenizer.ggml.padding_token_id", &data.pad_id, true},
+        {"tokenizer.ggml.seperator_token_id", &data.sep_id, false},  // sic: the GGUF key's spelling
+        {"tokenizer.ggml.cls_token_id", &data.cls_id, false},
+        {"tokenizer.ggml.mask_token_id", &data.mask_id, true},
+    };
+    for (const IdKey& entry : keys) {
+        SOUVERAIN_TRY(read_token_id(gguf, entry.key, n_tokens, entry.id, entry.lenient));
+    }
 
     if (data.kind == VocabKind::WPM) {
         // BERT frames a sequence as [CLS] ... [SEP]; an explicit BOS stands in for a missing CLS.

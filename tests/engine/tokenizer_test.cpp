@@ -428,6 +428,20 @@ TEST(VocabMetadata, DefaultsApplyWhenKeysAreAbsent) {
     EXPECT_TRUE(vocab.is_eog(2));
 }
 
+TEST(VocabMetadata, OutOfRangePaddingAndMaskIdsMeanNoSuchToken) {
+    // Published files carry bogus padding ids (llama.cpp ignores them); the model still loads.
+    GgufBuilder builder;
+    builder.add_string("tokenizer.ggml.model", "llama");
+    builder.add_strings("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", SP + "a"});
+    builder.add_i32s("tokenizer.ggml.token_type", {2, 3, 3, 1});
+    builder.add_u32("tokenizer.ggml.padding_token_id", 128256);
+    builder.add_u32("tokenizer.ggml.mask_token_id", 4);
+    auto built = load_built(builder);
+    ASSERT_TRUE(built->vocab.ok()) << built->vocab.error().message;
+    EXPECT_EQ((*built->vocab)->pad_id(), -1);
+    EXPECT_EQ((*built->vocab)->mask_id(), -1);
+}
+
 TEST(Unicode, Utf8DecodingRejectsMalformedSequences) {
     EXPECT_TRUE(unicode::utf8_decode("\xF0\x9F\xA6\x99", 0).valid);
     EXPECT_EQ(unicode::utf8_decode("\xF0\x9F\xA6\x99", 0).cpt, 0x1F999u);

@@ -1,0 +1,105 @@
+#include "engine/model_bench.h"
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "common/memory_bandwidth.h"
+#include "common/thread_pool.h"
+#include "engine/llama_model.h"
+#include "engine/sampling.h"
+#include "kernels/dot.h"
+
+namespace souverain {
+
+uint64_t peak_rss_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+            std::istringstream fields(line.substr(6));
+            uint64_t kib = 0;
+            fields >> kib;
+            return kib * 1024;
+        }
+    }
+    return 0;
+}
+
+Result<ModelBenchResult> run_model_bench(const ModelBenchOptions& options,
+                                         const std::function<void(const std::string&)>& progress) {
+    using Clock = std::chrono::steady_clock;
+    auto seconds_since = [](Clock::time_point start) {
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    };
+    if (options.prompt_tokens < 1 || options.gen_tokens < 1) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "bench: prompt and gen tokens must be >= 1");
+    }
+    Result<KvCacheType> cache_type = parse_kv_cache_type(options.cache_type);
+    if (!cache_type) return cache_type.error();
+
+    ModelBenchResult result;
+    result.model_path = options.model_path;
+    result.prompt_tokens = options.prompt_tokens;
+    result.gen_tokens = options.gen_tokens;
+    result.kernel_level = kernels::kernel_level_name(kernels::best_kernel_level());
+    ThreadPool pool(options.n_threads);
+    result.n_threads = pool.n_threads();
+
+    if (progress) progress("loading " + options.model_path);
+    const auto load_start = Clock::now();
+    Result<std::unique_ptr<LlamaModel>> loaded = LlamaModel::load(options.model_path);
+    if (!loaded) return loaded.error();
+    const LlamaModel& model = **loaded;
+    result.load_seconds = seconds_since(load_start);
+    for (const GgufTensorInfo& info : model.gguf().tensors()) result.model_bytes += info.n_bytes;
+
+    const int64_t n_ctx =
+        options.n_ctx > 0 ? options.n_ctx : (int64_t)options.prompt_tokens + options.gen_tokens;
+    if (n_ctx < (int64_t)options.prompt_tokens + options.gen_tokens) {
+        return make_error(ErrorCode::INVALID_ARGUMENT, "bench: --ctx is smaller than prompt + gen tokens");
+    }
+    Result<std::unique_ptr<KvCache>> made = model.make_cache(n_ctx, *cache_type);
+    if (!made) return made.error();
+    std::unique_ptr<KvCache> cache = std::move(*made);
+    result.kv_cache_bytes = cache->bytes();
+
+    // A random prompt: speed does not depend on which tokens are fed.
+    std::mt19937_64 rng(options.seed);
+    std::vector<int32_t> prompt((size_t)options.prompt_tokens);
+    for (int32_t& token : prompt) token = (int32_t)(rng() % (uint64_t)model.hparams().n_vocab);
+
+    if (progress) progress("prefill " + std::to_string(options.prompt_tokens) + " tokens");
+    std::vector<float> logits;
+    const auto prefill_start = Clock::now();
+    Status status = model.forward(prompt, *cache, pool, /*all_logits=*/false, logits);
+    if (!status) return status.error();
+    result.prefill_seconds = seconds_since(prefill_start);
+    result.time_to_first_token_s = result.load_seconds + result.prefill_seconds;
+
+    const auto decode_start = Clock::now();
+    for (int32_t step = 0; step < options.gen_tokens; ++step) {
+        if (progress && (step % 8 == 0)) {
+            progress("decode " + std::to_string(step) + "/" + std::to_string(options.gen_tokens));
+        }
+        const int32_t next[1] = {argmax(logits)};
+        status = model.forward(next, *cache, pool, /*all_logits=*/false, logits);
+        if (!status) return status.error();
+    }
+    result.decode_seconds = seconds_since(decode_start);
+    result.prefill_tokens_per_s = options.prompt_tokens / result.prefill_seconds;
+    result.decode_tokens_per_s = options.gen_tokens / result.decode_seconds;
+    result.peak_rss_bytes = peak_rss_bytes();
+
+    if (options.measure_bandwidth) {
+        if (progress) progress("measuring memory read bandwidth");
+        const BandwidthResult bandwidth = measure_read_bandwidth(pool);
+        result.bandwidth_bytes_per_s = bandwidth.bytes_per_second;
+        result.roofline_fraction =
+            (double)result.model_bytes * result.decode_tokens_per_s / bandwidth.bytes_per_second;
+    }
+    return result;
+}
+
+}  // namespace souverain

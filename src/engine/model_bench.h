@@ -1,0 +1,50 @@
+#pragma once
+// `souverain bench`: load time, prefill and decode speed of one model on this machine, with
+// the memory read bandwidth measured in the same run so that decode speed can be judged
+// against its roofline (every weight byte is read once per generated token).
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/error.h"
+
+namespace souverain {
+
+struct ModelBenchOptions {
+    std::string model_path;
+    int n_threads = 0;          // 0: all cores
+    int32_t prompt_tokens = 512;
+    int32_t gen_tokens = 128;
+    int64_t n_ctx = 0;          // 0: prompt_tokens + gen_tokens
+    std::string cache_type = "f16";
+    bool measure_bandwidth = true;
+    uint64_t seed = 1;          // for the random prompt
+};
+
+struct ModelBenchResult {
+    std::string model_path;
+    int n_threads = 0;
+    int32_t prompt_tokens = 0;
+    int32_t gen_tokens = 0;
+    uint64_t model_bytes = 0;     // bytes of all tensors
+    double load_seconds = 0.0;
+    double prefill_seconds = 0.0;
+    double decode_seconds = 0.0;
+    double prefill_tokens_per_s = 0.0;
+    double decode_tokens_per_s = 0.0;
+    double time_to_first_token_s = 0.0;  // load + prefill: the first token is sampled then
+    uint64_t kv_cache_bytes = 0;
+    uint64_t peak_rss_bytes = 0;  // VmHWM after the run
+    double bandwidth_bytes_per_s = 0.0;  // 0 when not measured
+    double roofline_fraction = 0.0;      // model_bytes * decode tok/s / bandwidth
+    std::string kernel_level;
+};
+
+// Progress: a short description of the current stage ("decode 12/128").
+Result<ModelBenchResult> run_model_bench(const ModelBenchOptions& options,
+                                         const std::function<void(const std::string&)>& progress);
+
+// Peak resident set size of this process in bytes (VmHWM), 0 if unknown.
+uint64_t peak_rss_bytes();
+
+}  // namespace souverain

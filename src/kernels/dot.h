@@ -1,0 +1,74 @@
+#pragma once
+// Matrix-multiplication kernels: the dot products of weight rows (in their GGUF type) with
+// activation columns that were first converted to the weight type's partner format.
+//
+//   weight type                 activation format ("act_type")
+//   Q4_0, Q5_0, Q8_0            Q8_0  (fp16 d, 32 x int8)
+//   Q4_1, Q5_1                  Q8_1  (fp16 d, fp16 s = d * sum(q), 32 x int8)
+//   Q4_K, Q5_K, Q6_K            Q8_K  (f32 d, 256 x int8, 16 x int16 block sums)
+//   F32, F16, BF16              F32   (no conversion)
+//
+// Integer formats let SIMD kernels multiply 8-bit values with integer instructions (maddubs,
+// VNNI); the conversion costs one pass over the activations per matmul and, against the F32
+// path, adds a relative error of ~1e-3 to a matmul's output.
+//
+// Every kernel set has a scalar twin (SCALAR level) that defines the exact semantics and is the
+// test oracle of the SIMD versions; SIMD results agree with it to float rounding (different
+// summation order), not bit for bit.
+//
+// Thread-safety: all functions are pure; the tables are immutable after first use.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "engine/tensor_type.h"
+
+namespace souverain::kernels {
+
+enum class KernelLevel { SCALAR, AVX2, AVX512 };
+
+const char* kernel_level_name(KernelLevel level);
+
+// The best level this CPU supports (CPUID via the compiler's builtins), lowered by the
+// environment variable SOUVERAIN_KERNELS=scalar|avx2|avx512 when set (never raised above
+// what the CPU has).
+KernelLevel best_kernel_level();
+
+// The same decision taken afresh (CPUID and the environment read again on every call):
+// best_kernel_level() caches its first answer; tests change the environment and call this.
+KernelLevel detect_kernel_level();
+
+// Maximum activation columns one dot call handles: the weight row is decoded once and
+// multiplied with up to this many columns, which is what makes prefill reuse weights.
+inline constexpr int kMaxDotCols = 4;
+
+// out[col_idx] = sum over the n elements of row `w_row` times activation column col_idx, for
+// col_idx < n_cols (1 <= n_cols <= kMaxDotCols). Column col_idx starts at
+// act + col_idx * act_stride bytes. n is a whole number of the weight type's blocks.
+using DotFn = void (*)(int64_t n, const void* w_row, const void* act, size_t act_stride,
+                       int n_cols, float* out);
+
+// Converts n F32 activations (a whole number of act blocks) to the activation format.
+using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
+
+struct DotKernel {
+    TensorType weight_type;
+    TensorType act_type;        // F32, Q8_0, Q8_1 or Q8_K
+    QuantizeActFn quantize_act; // null when act_type is F32
+    DotFn dot;
+};
+
+// The kernel for a weight type at a level (a level the CPU lacks must not be called), or
+// nullptr when the weight type has no matmul kernel. Levels without a specialised version of
+// a type fall back to the next lower level.
+const DotKernel* dot_kernel(TensorType weight_type, KernelLevel level);
+
+// Bytes of n activations in act_type (F32: 4n).
+size_t act_row_bytes(TensorType act_type, int64_t n);
+
+// Scalar activation quantizers (also the oracles of any SIMD ones).
+void quantize_act_q8_0(const float* x, void* dst, int64_t n);
+void quantize_act_q8_1(const float* x, void* dst, int64_t n);
+void quantize_act_q8_k(const float* x, void* dst, int64_t n);
+
+}  // namespace souverain::kernels
