@@ -15,13 +15,21 @@ namespace souverain::cli {
 namespace {
 
 int bench_command(const ModelBenchOptions& options, bool json) {
-    const bool show_progress = isatty(STDERR_FILENO) != 0 || !json;
+    // On a terminal one line is redrawn; otherwise (logs, CI) each stage is printed once.
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    std::string last_stage;
     Result<ModelBenchResult> result = run_model_bench(options, [&](const std::string& stage) {
-        if (!show_progress) return;
-        std::fprintf(stderr, isatty(STDERR_FILENO) ? "\r\033[Kbench: %s" : "bench: %s\n", stage.c_str());
+        if (tty) {
+            std::fprintf(stderr, "\r\033[Kbench: %s", stage.c_str());
+        } else {
+            const std::string kind = stage.substr(0, stage.find(' '));
+            if (json || kind == last_stage) return;
+            last_stage = kind;
+            std::fprintf(stderr, "bench: %s\n", stage.c_str());
+        }
         std::fflush(stderr);
     });
-    if (show_progress && isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
+    if (tty) std::fprintf(stderr, "\r\033[K");
     if (!result) return report_error(result.error());
     const ModelBenchResult& r = *result;
     if (json) {

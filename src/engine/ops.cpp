@@ -4,6 +4,10 @@
 #include <cmath>
 #include <vector>
 
+#ifndef SOUVERAIN_DECODE_SPLIT
+#define SOUVERAIN_DECODE_SPLIT 4
+#endif
+
 namespace souverain {
 
 void rms_norm(const float* x, const float* weight, float* out, int64_t n, float eps) {
@@ -66,7 +70,12 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
 
     // Tiles: rows_per_tile weight rows x cols_per_tile tokens. Tasks walk the rows of one
     // token block before the next, so both threads share the block's activations in cache.
-    const int64_t rows_per_tile = n_tokens == 1 ? 16 : 32;
+    // Decode streams weights from memory: each thread then takes a few long contiguous runs
+    // of rows (fine interleaving of short runs between threads halves the bandwidth the
+    // prefetchers reach).
+    const int64_t decode_tasks = pool.n_threads() * (int64_t)SOUVERAIN_DECODE_SPLIT;
+    const int64_t rows_per_tile =
+        n_tokens == 1 ? std::max<int64_t>(16, (w.n_out + decode_tasks - 1) / decode_tasks) : 32;
     constexpr int64_t cols_per_tile = 64;
     const int64_t n_row_tiles = (w.n_out + rows_per_tile - 1) / rows_per_tile;
     const int64_t n_col_tiles = (n_tokens + cols_per_tile - 1) / cols_per_tile;
