@@ -4,9 +4,15 @@
 
 namespace souverain::test {
 
-std::string source_dir() { return SOUVERAIN_SOURCE_DIR; }
-std::string binary_dir() { return SOUVERAIN_BINARY_DIR; }
-std::string shared_dir() { return source_dir() + "/../shared"; }
+std::string source_dir() {
+    return SOUVERAIN_SOURCE_DIR;
+}
+std::string binary_dir() {
+    return SOUVERAIN_BINARY_DIR;
+}
+std::string shared_dir() {
+    return source_dir() + "/../shared";
+}
 
 std::string make_temp_dir(const std::string& name) {
     std::filesystem::path dir = std::filesystem::path(binary_dir()) / "test-work" / name;

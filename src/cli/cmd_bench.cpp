@@ -80,10 +80,13 @@ void register_bench(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("bench", "Measure prefill and decode speed of a model");
     cmd->add_option("-m,--model", options->model_path, "GGUF model")->required();
     cmd->add_option("-t,--threads", options->n_threads, "Threads (0: all cores)");
-    cmd->add_option("-p,--prompt-tokens", options->prompt_tokens, "Prompt tokens")->capture_default_str();
-    cmd->add_option("-g,--gen-tokens", options->gen_tokens, "Generated tokens")->capture_default_str();
+    cmd->add_option("-p,--prompt-tokens", options->prompt_tokens, "Prompt tokens")
+        ->capture_default_str();
+    cmd->add_option("-g,--gen-tokens", options->gen_tokens, "Generated tokens")
+        ->capture_default_str();
     cmd->add_option("-c,--ctx", options->n_ctx, "Context (KV cache) length; default prompt + gen");
-    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")
+        ->capture_default_str();
     cmd->add_flag("--json", *json, "Print one JSON object");
     cmd->add_flag("--no-bandwidth", *no_bandwidth, "Skip the memory bandwidth measurement");
     cmd->callback([options, json, no_bandwidth] {

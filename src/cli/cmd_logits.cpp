@@ -27,7 +27,8 @@ Result<std::vector<int32_t>> parse_token_list(const std::string& text) {
         char* end = nullptr;
         const long long value = std::strtoll(word.c_str(), &end, 10);
         if (*end != '\0' || value < 0 || value > INT32_MAX) {
-            return make_error(ErrorCode::INVALID_ARGUMENT, "--tokens: '" + word + "' is not a token id");
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "--tokens: '" + word + "' is not a token id");
         }
         tokens.push_back((int32_t)value);
     }
@@ -58,7 +59,8 @@ int logits_command(const LogitsOptions& options) {
     Result<std::unique_ptr<LlamaModel>> model = LlamaModel::load(options.model_path);
     if (!model) return report_error(model.error());
     const int64_t n_vocab = (*model)->hparams().n_vocab;
-    Result<std::unique_ptr<KvCache>> cache = (*model)->make_cache((int64_t)tokens->size(), *cache_type);
+    Result<std::unique_ptr<KvCache>> cache =
+        (*model)->make_cache((int64_t)tokens->size(), *cache_type);
     if (!cache) return report_error(cache.error());
     ThreadPool pool(options.n_threads);
     std::vector<std::vector<float>> rows;
@@ -92,7 +94,8 @@ void register_logits(CLI::App& app) {
     cmd->add_flag("--one-by-one", options->one_by_one,
                   "Feed tokens one at a time through the KV cache (one row per step)");
     cmd->add_option("-t,--threads", options->n_threads, "Threads (0: all cores)");
-    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f32, f16 or q8_0")->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f32, f16 or q8_0")
+        ->capture_default_str();
     cmd->callback([options] { set_exit_code(logits_command(*options)); });
 }
 

@@ -17,16 +17,18 @@ void register_make_model(CLI::App& app) {
     cmd->add_option("--type", options->type,
                     "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k q4_k_m q5_k_m")
         ->capture_default_str();
-    cmd->add_option("--vocab", options->vocab_path, "GGUF file whose tokenizer is copied")->required();
+    cmd->add_option("--vocab", options->vocab_path, "GGUF file whose tokenizer is copied")
+        ->required();
     cmd->add_option("--seed", options->seed, "Random seed")->capture_default_str();
     cmd->add_option("-o,--output", options->output_path, "Output GGUF path")->required();
     cmd->add_option("--threads", *n_threads, "Threads (0: all cores)");
     cmd->callback([options, n_threads] {
         ThreadPool pool(*n_threads);
         ProgressLine progress("make-model");
-        Status status = make_model(*options, pool, [&](size_t done, size_t total, const std::string& name) {
-            progress.update(done, total, name);
-        });
+        Status status =
+            make_model(*options, pool, [&](size_t done, size_t total, const std::string& name) {
+                progress.update(done, total, name);
+            });
         progress.finish();
         if (!status) {
             set_exit_code(report_error(status.error()));

@@ -11,7 +11,8 @@ namespace souverain::cli {
 void register_quantize(CLI::App& app) {
     auto options = std::make_shared<QuantizeOptions>();
     auto n_threads = std::make_shared<int>(0);
-    CLI::App* cmd = app.add_subcommand("quantize", "Convert an F32/F16/BF16 GGUF model to another type");
+    CLI::App* cmd =
+        app.add_subcommand("quantize", "Convert an F32/F16/BF16 GGUF model to another type");
     cmd->add_option("input", options->input_path, "Input GGUF")->required();
     cmd->add_option("output", options->output_path, "Output GGUF")->required();
     cmd->add_option("--type", options->type,
@@ -21,9 +22,10 @@ void register_quantize(CLI::App& app) {
     cmd->callback([options, n_threads] {
         ThreadPool pool(*n_threads);
         ProgressLine progress("quantize");
-        Status status = quantize_model(*options, pool, [&](size_t done, size_t total, const std::string& name) {
-            progress.update(done, total, name);
-        });
+        Status status =
+            quantize_model(*options, pool, [&](size_t done, size_t total, const std::string& name) {
+                progress.update(done, total, name);
+            });
         progress.finish();
         if (!status) {
             set_exit_code(report_error(status.error()));

@@ -29,12 +29,12 @@ int run_command(const RunOptions& options) {
     Result<std::unique_ptr<KvCache>> cache = (*model)->make_cache(n_ctx, *cache_type);
     if (!cache) return report_error(cache.error());
     ThreadPool pool(options.n_threads);
-    Result<GenerateResult> result =
-        generate(**model, pool, **cache, options.prompt, options.generate, [](std::string_view text) {
-            std::fwrite(text.data(), 1, text.size(), stdout);
-            std::fflush(stdout);
-            return true;
-        });
+    Result<GenerateResult> result = generate(**model, pool, **cache, options.prompt,
+                                             options.generate, [](std::string_view text) {
+                                                 std::fwrite(text.data(), 1, text.size(), stdout);
+                                                 std::fflush(stdout);
+                                                 return true;
+                                             });
     if (!result) return report_error(result.error());
     std::fputc('\n', stdout);
     if (options.verbose) {
@@ -59,9 +59,11 @@ void register_run(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("run", "Generate text from a prompt");
     cmd->add_option("-m,--model", options->model_path, "GGUF model")->required();
     cmd->add_option("-p,--prompt", options->prompt, "Prompt text")->required();
-    cmd->add_option("-n,--n-predict", options->generate.max_tokens, "Tokens to generate (-1: until the context is full)")
+    cmd->add_option("-n,--n-predict", options->generate.max_tokens,
+                    "Tokens to generate (-1: until the context is full)")
         ->capture_default_str();
-    cmd->add_option("--temp", sampling.temperature, "Temperature (0: greedy)")->capture_default_str();
+    cmd->add_option("--temp", sampling.temperature, "Temperature (0: greedy)")
+        ->capture_default_str();
     cmd->add_option("--seed", sampling.seed, "Sampling seed")->capture_default_str();
     cmd->add_option("--top-k", sampling.top_k, "Top-k (0: off)")->capture_default_str();
     cmd->add_option("--top-p", sampling.top_p, "Top-p (1: off)")->capture_default_str();
@@ -75,7 +77,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("--stop", options->generate.stop, "Stop string (repeatable)");
     cmd->add_option("-t,--threads", options->n_threads, "Threads (0: all cores)");
     cmd->add_option("-c,--ctx", options->n_ctx, "Context length")->capture_default_str();
-    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")
+        ->capture_default_str();
     cmd->add_flag("-v,--verbose", options->verbose, "Print timings on stderr");
     cmd->callback([options] { set_exit_code(run_command(*options)); });
 }

@@ -16,7 +16,9 @@ int report_error(const Error& error) {
     return 1;
 }
 
-void set_exit_code(int code) { g_exit_code = code; }
+void set_exit_code(int code) {
+    g_exit_code = code;
+}
 
 }  // namespace souverain::cli
 

@@ -51,7 +51,8 @@ BandwidthResult measure_read_bandwidth(ThreadPool& pool, size_t buffer_bytes, in
         });
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        result.bytes_per_second = std::max(result.bytes_per_second, (double)result.buffer_bytes / seconds);
+        result.bytes_per_second =
+            std::max(result.bytes_per_second, (double)result.buffer_bytes / seconds);
     }
     return result;
 }

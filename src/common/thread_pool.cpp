@@ -42,8 +42,8 @@ void ThreadPool::worker_loop(int thread_idx) {
         // Spin first: the next loop usually starts within microseconds.
         const auto spin_until = Clock::now() + std::chrono::microseconds(kSpinMicros);
         uint64_t generation = generation_.load(std::memory_order_acquire);
-        for (int spins = 0; generation == seen_generation && !stopping_.load(std::memory_order_relaxed);
-             ++spins) {
+        for (int spins = 0;
+             generation == seen_generation && !stopping_.load(std::memory_order_relaxed); ++spins) {
             SOUVERAIN_CPU_RELAX();
             if ((spins & 255) == 255 && Clock::now() > spin_until) break;
             generation = generation_.load(std::memory_order_acquire);
@@ -51,7 +51,8 @@ void ThreadPool::worker_loop(int thread_idx) {
         if (generation == seen_generation) {
             std::unique_lock<std::mutex> lock(mutex_);
             wake_.wait(lock, [&] {
-                return stopping_.load() || generation_.load(std::memory_order_acquire) != seen_generation;
+                return stopping_.load() ||
+                       generation_.load(std::memory_order_acquire) != seen_generation;
             });
             generation = generation_.load(std::memory_order_acquire);
         }

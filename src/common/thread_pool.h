@@ -49,7 +49,7 @@ private:
     std::condition_variable wake_;
     std::atomic<uint64_t> generation_{0};  // bumped for each parallel_for
     std::atomic<bool> stopping_{false};
-    std::atomic<int> n_busy_{0};           // workers still inside the current loop
+    std::atomic<int> n_busy_{0};  // workers still inside the current loop
     const std::function<void(int64_t, int)>* fn_ = nullptr;
     int64_t n_tasks_ = 0;
     alignas(64) std::atomic<int64_t> next_task_{0};  // own cache line: hammered by every thread

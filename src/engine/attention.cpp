@@ -51,10 +51,10 @@ void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0
         const int64_t token_end = std::min(n_tokens, token_begin + kQueryBlock);
         const int64_t n_rows = (token_end - token_begin) * group;  // query vectors of the task
 
-        thread_local std::vector<float> k_tile, v_tile;  // F32 [head_dim, kKvTile]
-        thread_local std::vector<float> acc;             // F32 [head_dim, n_rows]
+        thread_local std::vector<float> k_tile, v_tile;            // F32 [head_dim, kKvTile]
+        thread_local std::vector<float> acc;                       // F32 [head_dim, n_rows]
         thread_local std::vector<float> running_max, running_sum;  // F32 [n_rows]
-        thread_local std::vector<float> scores;          // F32 [kKvTile]
+        thread_local std::vector<float> scores;                    // F32 [kKvTile]
         k_tile.resize((size_t)(head_dim * kKvTile));
         v_tile.resize((size_t)(head_dim * kKvTile));
         acc.assign((size_t)(head_dim * n_rows), 0.0f);
@@ -79,7 +79,8 @@ void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0
                 const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
                 float tile_max = -INFINITY;
                 for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
-                    const float s = dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
+                    const float s =
+                        dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
                     scores[(size_t)(pos - tile_begin)] = s;
                     tile_max = std::max(tile_max, s);
                 }
@@ -93,7 +94,8 @@ void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0
                 for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
                     const float weight = std::exp(scores[(size_t)(pos - tile_begin)] - new_max);
                     row_sum += weight;
-                    scale_add(acc_row, correction, weight, v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
+                    scale_add(acc_row, correction, weight,
+                              v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
                     correction = 1.0f;
                 }
                 row_max = new_max;
@@ -105,7 +107,8 @@ void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0
             float* out_row = out + token_idx * n_embd + head_idx * head_dim;
             const float inv_sum = 1.0f / running_sum[(size_t)row_idx];
             const float* acc_row = acc.data() + row_idx * head_dim;
-            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) out_row[dim_idx] = acc_row[dim_idx] * inv_sum;
+            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+                out_row[dim_idx] = acc_row[dim_idx] * inv_sum;
         }
     });
 }

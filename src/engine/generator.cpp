@@ -58,7 +58,8 @@ Result<GenerateResult> generate(const LlamaModel& model, ThreadPool& pool, KvCac
     using Clock = std::chrono::steady_clock;
     const Vocab& vocab = model.vocab();
     GenerateResult result;
-    std::vector<int32_t> history = vocab.tokenize(prompt, /*add_special=*/true, params.parse_special);
+    std::vector<int32_t> history =
+        vocab.tokenize(prompt, /*add_special=*/true, params.parse_special);
     if (history.empty()) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "the prompt produced no tokens");
     }

@@ -23,14 +23,14 @@ const char* finish_reason_name(FinishReason reason);  // "stop" / "length" as Op
 
 struct GenerateParams {
     SamplingParams sampling;
-    int32_t max_tokens = 128;         // < 0: until the context is full
-    std::vector<std::string> stop;    // generation ends before the first occurrence of any
-    bool parse_special = true;        // special-token text in the prompt becomes those tokens
+    int32_t max_tokens = 128;       // < 0: until the context is full
+    std::vector<std::string> stop;  // generation ends before the first occurrence of any
+    bool parse_special = true;      // special-token text in the prompt becomes those tokens
 };
 
 struct GenerateResult {
-    std::string text;                 // generated text, stop string excluded
-    std::vector<int32_t> tokens;      // generated tokens (including one that completed a stop)
+    std::string text;             // generated text, stop string excluded
+    std::vector<int32_t> tokens;  // generated tokens (including one that completed a stop)
     int32_t n_prompt_tokens = 0;
     FinishReason finish_reason = FinishReason::LENGTH;
     double prefill_seconds = 0.0;

@@ -66,7 +66,7 @@ bool is_known_value_type(uint32_t raw) {
 
 // Bounds-checked little-endian cursor over the file bytes.
 class Cursor {
-  public:
+public:
     Cursor(const uint8_t* base, size_t size, const std::string& origin)
         : base_(base), size_(size), origin_(origin) {}
 
@@ -112,7 +112,7 @@ class Cursor {
         return Status::success();
     }
 
-  private:
+private:
     const uint8_t* base_;
     size_t size_;
     size_t pos_ = 0;
@@ -309,7 +309,7 @@ size_t gguf_value_type_size(GgufValueType type) {
     return 0;
 }
 
-bool GgufValue::is_integer() const {
+bool gguf_type_is_integer(GgufValueType type) {
     switch (type) {
         case GgufValueType::UINT8:
         case GgufValueType::INT8:
@@ -325,8 +325,16 @@ bool GgufValue::is_integer() const {
     }
 }
 
-bool GgufValue::is_float() const {
+bool gguf_type_is_float(GgufValueType type) {
     return type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64;
+}
+
+bool GgufValue::is_integer() const {
+    return gguf_type_is_integer(type);
+}
+
+bool GgufValue::is_float() const {
+    return gguf_type_is_float(type);
 }
 
 double GgufValue::array_f64(uint64_t idx) const {

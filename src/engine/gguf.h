@@ -39,6 +39,9 @@ enum class GgufValueType : uint32_t {
 
 // Short name as `inspect` prints it: "u8", "i32", "f32", "bool", "string", "array", ...
 const char* gguf_value_type_name(GgufValueType type);
+// Any of the eight integer types / FLOAT32 or FLOAT64 (also for array element types).
+bool gguf_type_is_integer(GgufValueType type);
+bool gguf_type_is_float(GgufValueType type);
 // Bytes of one element of a fixed-size type; 0 for STRING and ARRAY.
 size_t gguf_value_type_size(GgufValueType type);
 

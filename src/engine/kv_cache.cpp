@@ -19,9 +19,12 @@ namespace {
 
 size_t kv_row_bytes(KvCacheType type, int64_t n) {
     switch (type) {
-        case KvCacheType::F32: return (size_t)n * 4;
-        case KvCacheType::F16: return (size_t)n * 2;
-        case KvCacheType::Q8_0: return *tensor_row_bytes(TensorType::Q8_0, n);
+        case KvCacheType::F32:
+            return (size_t)n * 4;
+        case KvCacheType::F16:
+            return (size_t)n * 2;
+        case KvCacheType::Q8_0:
+            return *tensor_row_bytes(TensorType::Q8_0, n);
     }
     return 0;
 }
@@ -63,7 +66,8 @@ void KvCache::store_row(std::vector<uint8_t>& buf, int64_t pos, const float* row
             return;
         case KvCacheType::F16: {
             auto* dst16 = reinterpret_cast<uint16_t*>(dst);
-            for (int64_t idx = 0; idx < n_embd_kv_; ++idx) dst16[idx] = kernels::fp32_to_fp16(row[idx]);
+            for (int64_t idx = 0; idx < n_embd_kv_; ++idx)
+                dst16[idx] = kernels::fp32_to_fp16(row[idx]);
             return;
         }
         case KvCacheType::Q8_0:
@@ -102,12 +106,10 @@ void KvCache::load_k(int layer_idx, int64_t pos, float* dst) const {
 void KvCache::load_v(int layer_idx, int64_t pos, float* dst) const {
     load_part(v_[layer_idx], pos, 0, n_embd_kv_, dst);
 }
-void KvCache::load_k_part(int layer_idx, int64_t pos, int64_t offset, int64_t n,
-                          float* dst) const {
+void KvCache::load_k_part(int layer_idx, int64_t pos, int64_t offset, int64_t n, float* dst) const {
     load_part(k_[layer_idx], pos, offset, n, dst);
 }
-void KvCache::load_v_part(int layer_idx, int64_t pos, int64_t offset, int64_t n,
-                          float* dst) const {
+void KvCache::load_v_part(int layer_idx, int64_t pos, int64_t offset, int64_t n, float* dst) const {
     load_part(v_[layer_idx], pos, offset, n, dst);
 }
 

@@ -4,8 +4,9 @@
 //
 // Layout per layer: K F32|F16|Q8_0 [n_embd_kv, n_ctx], V the same (position-major rows of
 // n_embd_kv elements). F16 halves and Q8_0 (~0.53 bytes/element with its scales) roughly
-// quarters the memory of F32; Q8_0 needs rows and heads made of whole 32-element blocks. Ownership: the inference loop owns a cache; not thread-safe, but
-// distinct rows may be written by distinct threads inside one forward pass.
+// quarters the memory of F32; Q8_0 needs rows and heads made of whole 32-element blocks. Ownership:
+// the inference loop owns a cache; not thread-safe, but distinct rows may be written by distinct
+// threads inside one forward pass.
 #include <cstdint>
 #include <string_view>
 #include <vector>

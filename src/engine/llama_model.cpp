@@ -149,7 +149,8 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFi
     hp.n_head = *n_head;
     hp.n_head_kv = *n_head_kv;
     hp.n_ctx_train = *n_ctx_train;
-    if (hp.n_embd % hp.n_head != 0) return model_error(origin, "n_embd is not a multiple of n_head");
+    if (hp.n_embd % hp.n_head != 0)
+        return model_error(origin, "n_embd is not a multiple of n_head");
     if (hp.n_head % hp.n_head_kv != 0) {
         return model_error(origin, "attention.head_count is not a multiple of head_count_kv");
     }
@@ -163,7 +164,8 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFi
         hp.rms_eps = (float)*eps;
     }
     if (auto base = file.get_float(prefix + "rope.freq_base")) {
-        if (!(*base > 1.0 && *base < 1e12)) return model_error(origin, "rope.freq_base out of range");
+        if (!(*base > 1.0 && *base < 1e12))
+            return model_error(origin, "rope.freq_base out of range");
         hp.rope_freq_base = (float)*base;
     }
 
@@ -257,9 +259,9 @@ Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, Thre
     }
     for (int32_t token : tokens) {
         if (token < 0 || token >= hp.n_vocab) {
-            return make_error(ErrorCode::INVALID_ARGUMENT,
-                              "token id " + std::to_string(token) + " is outside the vocabulary [0, " +
-                                  std::to_string(hp.n_vocab) + ")");
+            return make_error(ErrorCode::INVALID_ARGUMENT, "token id " + std::to_string(token) +
+                                                               " is outside the vocabulary [0, " +
+                                                               std::to_string(hp.n_vocab) + ")");
         }
     }
     const int64_t n_embd = hp.n_embd;

@@ -40,13 +40,13 @@ struct LlamaHparams {
 struct LlamaLayer {
     std::vector<float> attn_norm;  // F32 [n_embd]
     std::vector<float> ffn_norm;   // F32 [n_embd]
-    WeightMatrix wq;      // [n_embd, n_embd]
-    WeightMatrix wk;      // [n_embd, n_embd_kv]
-    WeightMatrix wv;      // [n_embd, n_embd_kv]
-    WeightMatrix wo;      // [n_embd, n_embd]
-    WeightMatrix w_gate;  // [n_embd, n_ff]
-    WeightMatrix w_up;    // [n_embd, n_ff]
-    WeightMatrix w_down;  // [n_ff, n_embd]
+    WeightMatrix wq;               // [n_embd, n_embd]
+    WeightMatrix wk;               // [n_embd, n_embd_kv]
+    WeightMatrix wv;               // [n_embd, n_embd_kv]
+    WeightMatrix wo;               // [n_embd, n_embd]
+    WeightMatrix w_gate;           // [n_embd, n_ff]
+    WeightMatrix w_up;             // [n_embd, n_ff]
+    WeightMatrix w_down;           // [n_ff, n_embd]
 };
 
 class LlamaModel {
@@ -80,9 +80,9 @@ private:
     std::shared_ptr<const Vocab> vocab_;
     std::string name_;
     LlamaHparams hparams_;
-    WeightMatrix token_embd_;      // [n_embd, n_vocab]
+    WeightMatrix token_embd_;         // [n_embd, n_vocab]
     std::vector<float> output_norm_;  // F32 [n_embd]
-    WeightMatrix output_;          // [n_embd, n_vocab]; token_embd_ when tied
+    WeightMatrix output_;             // [n_embd, n_vocab]; token_embd_ when tied
     std::vector<LlamaLayer> layers_;
 };
 

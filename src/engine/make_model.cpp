@@ -10,12 +10,14 @@ namespace souverain {
 
 namespace {
 
+// clang-format off
 const ModelPreset kPresets[] = {
     // name           n_embd n_layer n_head n_head_kv n_ff   n_ctx  rope_base   eps
     {"tiny",            256,    2,     4,     2,      512,   2048,  10000.0f,   1e-5f},
     {"tinyllama-1b",   2048,   22,    32,     4,     5632,   2048,  10000.0f,   1e-5f},
     {"mistral-7b",     4096,   32,    32,     8,    14336,  32768,  1000000.0f, 1e-5f},
 };
+// clang-format on
 
 uint64_t splitmix64(uint64_t& state) {
     uint64_t z = (state += 0x9e3779b97f4a7c15ull);
@@ -65,7 +67,8 @@ void fill_normal(float* out, int64_t n, float std_dev, uint64_t seed, uint64_t s
         const int64_t end = std::min(n, begin + chunk);
         for (int64_t idx = begin; idx < end; idx += 2) {
             // Box-Muller: two uniforms in (0, 1] give two independent normals.
-            const double u1 = ((double)(splitmix64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+            const double u1 =
+                ((double)(splitmix64(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
             const double u2 = (double)(splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
             const double radius = std::sqrt(-2.0 * std::log(u1)) * std_dev;
             out[idx] = (float)(radius * std::cos(2.0 * M_PI * u2));
@@ -92,15 +95,17 @@ void quantize_rows(TensorType type, const float* src, int64_t n_in, int64_t n_ro
 Status make_model(const MakeModelOptions& options, ThreadPool& pool,
                   const MakeModelProgress& progress) {
     if (options.arch != "llama") {
-        return make_error(ErrorCode::UNSUPPORTED,
-                          "make-model: architecture '" + options.arch + "' is not supported (llama)");
+        return make_error(ErrorCode::UNSUPPORTED, "make-model: architecture '" + options.arch +
+                                                      "' is not supported (llama)");
     }
     const ModelPreset* preset = find_model_preset(options.preset);
     if (!preset) {
         std::string names;
-        for (const std::string& name : model_preset_names()) names += (names.empty() ? "" : ", ") + name;
-        return make_error(ErrorCode::INVALID_ARGUMENT,
-                          "make-model: unknown preset '" + options.preset + "' (expected " + names + ")");
+        for (const std::string& name : model_preset_names())
+            names += (names.empty() ? "" : ", ") + name;
+        return make_error(
+            ErrorCode::INVALID_ARGUMENT,
+            "make-model: unknown preset '" + options.preset + "' (expected " + names + ")");
     }
     Result<QuantRecipe> recipe = parse_quant_recipe(options.type);
     if (!recipe) return recipe.error();
@@ -141,7 +146,8 @@ Status make_model(const MakeModelOptions& options, ThreadPool& pool,
     std::vector<TensorPlan> plan;
     auto add = [&](std::string name, std::vector<int64_t> ne) {
         const bool is_norm = ne.size() == 1;
-        TensorType type = choose_tensor_type(*recipe, name, (uint32_t)ne.size(), ne[0], preset->n_layer);
+        TensorType type =
+            choose_tensor_type(*recipe, name, (uint32_t)ne.size(), ne[0], preset->n_layer);
         plan.push_back({std::move(name), std::move(ne), type, is_norm});
     };
     add("token_embd.weight", {n_embd, n_vocab});
@@ -159,7 +165,8 @@ Status make_model(const MakeModelOptions& options, ThreadPool& pool,
     }
     add("output_norm.weight", {n_embd});
     add("output.weight", {n_embd, n_vocab});
-    for (const TensorPlan& tensor : plan) SOUVERAIN_TRY(writer.add_tensor(tensor.name, tensor.type, tensor.ne));
+    for (const TensorPlan& tensor : plan)
+        SOUVERAIN_TRY(writer.add_tensor(tensor.name, tensor.type, tensor.ne));
 
     SOUVERAIN_TRY(writer.begin(options.output_path));
     std::vector<float> values;   // F32 [ne0, ne1] of the current tensor

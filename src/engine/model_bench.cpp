@@ -58,7 +58,8 @@ Result<ModelBenchResult> run_model_bench(const ModelBenchOptions& options,
     const int64_t n_ctx =
         options.n_ctx > 0 ? options.n_ctx : (int64_t)options.prompt_tokens + options.gen_tokens;
     if (n_ctx < (int64_t)options.prompt_tokens + options.gen_tokens) {
-        return make_error(ErrorCode::INVALID_ARGUMENT, "bench: --ctx is smaller than prompt + gen tokens");
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "bench: --ctx is smaller than prompt + gen tokens");
     }
     Result<std::unique_ptr<KvCache>> made = model.make_cache(n_ctx, *cache_type);
     if (!made) return made.error();

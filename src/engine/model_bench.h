@@ -12,13 +12,13 @@ namespace souverain {
 
 struct ModelBenchOptions {
     std::string model_path;
-    int n_threads = 0;          // 0: all cores
+    int n_threads = 0;  // 0: all cores
     int32_t prompt_tokens = 512;
     int32_t gen_tokens = 128;
-    int64_t n_ctx = 0;          // 0: prompt_tokens + gen_tokens
+    int64_t n_ctx = 0;  // 0: prompt_tokens + gen_tokens
     std::string cache_type = "f16";
     bool measure_bandwidth = true;
-    uint64_t seed = 1;          // for the random prompt
+    uint64_t seed = 1;  // for the random prompt
 };
 
 struct ModelBenchResult {
@@ -26,7 +26,7 @@ struct ModelBenchResult {
     int n_threads = 0;
     int32_t prompt_tokens = 0;
     int32_t gen_tokens = 0;
-    uint64_t model_bytes = 0;     // bytes of all tensors
+    uint64_t model_bytes = 0;  // bytes of all tensors
     double load_seconds = 0.0;
     double prefill_seconds = 0.0;
     double decode_seconds = 0.0;
@@ -34,7 +34,7 @@ struct ModelBenchResult {
     double decode_tokens_per_s = 0.0;
     double time_to_first_token_s = 0.0;  // load + prefill: the first token is sampled then
     uint64_t kv_cache_bytes = 0;
-    uint64_t peak_rss_bytes = 0;  // VmHWM after the run
+    uint64_t peak_rss_bytes = 0;         // VmHWM after the run
     double bandwidth_bytes_per_s = 0.0;  // 0 when not measured
     double roofline_fraction = 0.0;      // model_bytes * decode tok/s / bandwidth
     std::string kernel_level;

@@ -63,7 +63,8 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
         act_buffer.resize(act_stride * (size_t)n_tokens);
         uint8_t* dst = act_buffer.data();
         pool.parallel_for(n_tokens, [&](int64_t token_idx, int) {
-            kernel.quantize_act(x + token_idx * w.n_in, dst + (size_t)token_idx * act_stride, w.n_in);
+            kernel.quantize_act(x + token_idx * w.n_in, dst + (size_t)token_idx * act_stride,
+                                w.n_in);
         });
         act = act_buffer.data();
     }
@@ -92,7 +93,8 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
                 const int n_cols = (int)std::min<int64_t>(kernels::kMaxDotCols, col_end - col_idx);
                 kernel.dot(w.n_in, w.row(row_idx), act + (size_t)col_idx * act_stride, act_stride,
                            n_cols, out);
-                for (int col = 0; col < n_cols; ++col) y[(col_idx + col) * w.n_out + row_idx] = out[col];
+                for (int col = 0; col < n_cols; ++col)
+                    y[(col_idx + col) * w.n_out + row_idx] = out[col];
             }
         }
     });

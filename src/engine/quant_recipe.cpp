@@ -24,7 +24,8 @@ Result<QuantRecipe> parse_quant_recipe(std::string_view name) {
         {"q5_k_m", TensorType::Q5_K, true, 17},
     };
     for (const Entry& entry : kRecipes) {
-        if (lower == entry.name) return QuantRecipe{entry.name, entry.base, entry.k_mix, entry.file_type};
+        if (lower == entry.name)
+            return QuantRecipe{entry.name, entry.base, entry.k_mix, entry.file_type};
     }
     return make_error(ErrorCode::INVALID_ARGUMENT,
                       "unknown type '" + std::string(name) +

@@ -9,8 +9,7 @@
 
 namespace souverain {
 
-Status quantize_model(const QuantizeOptions& options,
-                      ThreadPool& pool,
+Status quantize_model(const QuantizeOptions& options, ThreadPool& pool,
                       const std::function<void(size_t, size_t, const std::string&)>& progress) {
     Result<QuantRecipe> recipe = parse_quant_recipe(options.type);
     if (!recipe) return recipe.error();
@@ -59,7 +58,8 @@ Status quantize_model(const QuantizeOptions& options,
         const size_t src_row_bytes = *tensor_row_bytes(info.type, n_in);
         const uint8_t* src = input.tensor_data(info);
         for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
-            src_traits->to_float(src + (size_t)row_idx * src_row_bytes, values.data() + row_idx * n_in, n_in);
+            src_traits->to_float(src + (size_t)row_idx * src_row_bytes,
+                                 values.data() + row_idx * n_in, n_in);
         }
         bytes.resize(*tensor_row_bytes(types[tensor_idx], n_in) * (size_t)n_rows);
         quantize_rows(types[tensor_idx], values.data(), n_in, n_rows, bytes.data(), pool);

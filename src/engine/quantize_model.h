@@ -16,7 +16,8 @@ struct QuantizeOptions {
     std::string type;  // a QuantRecipe name
 };
 
-Status quantize_model(const QuantizeOptions& options, ThreadPool& pool,
-                      const std::function<void(size_t, size_t, const std::string&)>& progress = nullptr);
+Status quantize_model(
+    const QuantizeOptions& options, ThreadPool& pool,
+    const std::function<void(size_t, size_t, const std::string&)>& progress = nullptr);
 
 }  // namespace souverain

@@ -16,12 +16,15 @@ int32_t argmax(std::span<const float> logits) {
 
 Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.seed) {}
 
-double Sampler::next_uniform() { return (double)(rng_() >> 11) * (1.0 / 9007199254740992.0); }
+double Sampler::next_uniform() {
+    return (double)(rng_() >> 11) * (1.0 / 9007199254740992.0);
+}
 
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history) {
     const int32_t n_vocab = (int32_t)logits.size();
     candidates_.resize((size_t)n_vocab);
-    for (int32_t id = 0; id < n_vocab; ++id) candidates_[(size_t)id] = {id, logits[(size_t)id], 0.0f};
+    for (int32_t id = 0; id < n_vocab; ++id)
+        candidates_[(size_t)id] = {id, logits[(size_t)id], 0.0f};
 
     // Penalties over the recent window.
     const bool any_penalty = params_.repeat_penalty != 1.0f || params_.frequency_penalty != 0.0f ||
@@ -31,22 +34,24 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
                                   ? history.size()
                                   : std::min(history.size(), (size_t)params_.repeat_last_n);
         std::unordered_map<int32_t, int> counts;
-        for (size_t idx = history.size() - window; idx < history.size(); ++idx) counts[history[idx]]++;
+        for (size_t idx = history.size() - window; idx < history.size(); ++idx)
+            counts[history[idx]]++;
         for (const auto& [id, count] : counts) {
             if (id < 0 || id >= n_vocab) continue;
             float& logit = candidates_[(size_t)id].logit;
             if (params_.repeat_penalty != 1.0f) {
-                logit = logit > 0.0f ? logit / params_.repeat_penalty : logit * params_.repeat_penalty;
+                logit =
+                    logit > 0.0f ? logit / params_.repeat_penalty : logit * params_.repeat_penalty;
             }
             logit -= (float)count * params_.frequency_penalty + params_.presence_penalty;
         }
     }
 
     if (params_.temperature <= 0.0f) {
-        auto best = std::max_element(candidates_.begin(), candidates_.end(),
-                                     [](const Candidate& a, const Candidate& b) {
-                                         return a.logit < b.logit || (a.logit == b.logit && a.id > b.id);
-                                     });
+        auto best = std::max_element(
+            candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+                return a.logit < b.logit || (a.logit == b.logit && a.id > b.id);
+            });
         return best->id;
     }
 

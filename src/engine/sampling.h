@@ -13,10 +13,10 @@
 namespace souverain {
 
 struct SamplingParams {
-    float temperature = 0.8f;  // <= 0 means greedy (argmax)
-    int32_t top_k = 40;        // <= 0 disables
-    float top_p = 0.95f;       // >= 1 disables
-    float min_p = 0.05f;       // <= 0 disables; keeps tokens with p >= min_p * p_max
+    float temperature = 0.8f;        // <= 0 means greedy (argmax)
+    int32_t top_k = 40;              // <= 0 disables
+    float top_p = 0.95f;             // >= 1 disables
+    float min_p = 0.05f;             // <= 0 disables; keeps tokens with p >= min_p * p_max
     float repeat_penalty = 1.0f;     // 1 disables; divides positive logits, multiplies negative
     int32_t repeat_last_n = 64;      // window of recent tokens the penalties look at
     float frequency_penalty = 0.0f;  // subtracts count * frequency_penalty

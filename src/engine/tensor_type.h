@@ -38,12 +38,12 @@ using DotF32Fn = float (*)(const void* row, const float* x, int64_t n);
 
 struct TensorTypeTraits {
     TensorType type;
-    const char* name;       // as llama.cpp prints it: "f32", "q4_K", ...
-    int64_t block_size;     // elements per block (1 for float types)
-    size_t type_size;       // bytes per block
-    ToFloatFn to_float;     // null when the engine cannot read this type
-    FromFloatFn from_float; // null when the engine cannot write this type
-    DotF32Fn dot_f32;       // null when the engine cannot multiply with this type
+    const char* name;        // as llama.cpp prints it: "f32", "q4_K", ...
+    int64_t block_size;      // elements per block (1 for float types)
+    size_t type_size;        // bytes per block
+    ToFloatFn to_float;      // null when the engine cannot read this type
+    FromFloatFn from_float;  // null when the engine cannot write this type
+    DotF32Fn dot_f32;        // null when the engine cannot multiply with this type
 };
 
 // Traits of a raw GGUF type id, or nullptr for an id the engine does not know at all.

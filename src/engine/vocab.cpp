@@ -73,26 +73,6 @@ Error format_error(std::string message) {
     return make_error(ErrorCode::FORMAT, std::move(message));
 }
 
-bool is_float_type(GgufValueType type) {
-    return type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64;
-}
-
-bool is_integer_type(GgufValueType type) {
-    switch (type) {
-        case GgufValueType::UINT8:
-        case GgufValueType::INT8:
-        case GgufValueType::UINT16:
-        case GgufValueType::INT16:
-        case GgufValueType::UINT32:
-        case GgufValueType::INT32:
-        case GgufValueType::UINT64:
-        case GgufValueType::INT64:
-            return true;
-        default:
-            return false;
-    }
-}
-
 // An optional token id: absent keeps *id; present must be an integer within the vocabulary.
 // With `lenient`, an integer outside the vocabulary means "no such token" (-1): published
 // files carry bogus padding/mask ids that llama.cpp also ignores, and neither role is needed
@@ -135,8 +115,8 @@ Result<const GgufValue*> find_numeric_array(const GgufFile& gguf, std::string_vi
                                             int32_t n_tokens, bool allow_float) {
     const GgufValue* value = gguf.find(key);
     if (value == nullptr) return static_cast<const GgufValue*>(nullptr);
-    const bool numeric =
-        is_integer_type(value->array_type) || (allow_float && is_float_type(value->array_type));
+    const bool numeric = gguf_type_is_integer(value->array_type) ||
+                         (allow_float && gguf_type_is_float(value->array_type));
     if (value->type != GgufValueType::ARRAY || !numeric) {
         return format_error(key_str(key) + " must be an array of " +
                             (allow_float ? "numbers" : "integers"));
@@ -204,7 +184,7 @@ Status load_tokens(const GgufFile& gguf, VocabData& data) {
     Result<const GgufValue*> scores = find_numeric_array(gguf, KEY_SCORES, n_tokens, true);
     if (!scores) return scores.error();
     if (const GgufValue* values = *scores) {
-        const bool is_float = is_float_type(values->array_type);
+        const bool is_float = gguf_type_is_float(values->array_type);
         for (int32_t id = 0; id < n_tokens; ++id) {
             const double score =
                 is_float ? values->array_f64(id) : static_cast<double>(values->array_i64(id));

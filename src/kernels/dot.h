@@ -45,16 +45,16 @@ inline constexpr int kMaxDotCols = 4;
 // out[col_idx] = sum over the n elements of row `w_row` times activation column col_idx, for
 // col_idx < n_cols (1 <= n_cols <= kMaxDotCols). Column col_idx starts at
 // act + col_idx * act_stride bytes. n is a whole number of the weight type's blocks.
-using DotFn = void (*)(int64_t n, const void* w_row, const void* act, size_t act_stride,
-                       int n_cols, float* out);
+using DotFn = void (*)(int64_t n, const void* w_row, const void* act, size_t act_stride, int n_cols,
+                       float* out);
 
 // Converts n F32 activations (a whole number of act blocks) to the activation format.
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
 struct DotKernel {
     TensorType weight_type;
-    TensorType act_type;        // F32, Q8_0, Q8_1 or Q8_K
-    QuantizeActFn quantize_act; // null when act_type is F32
+    TensorType act_type;         // F32, Q8_0, Q8_1 or Q8_K
+    QuantizeActFn quantize_act;  // null when act_type is F32
     DotFn dot;
 };
 

@@ -17,8 +17,9 @@ struct BlockQ8_1 {
 };
 static_assert(sizeof(BlockQ8_1) == 36, "Q8_1 block is 36 bytes");
 
-#define SOUVERAIN_DECLARE_DOT(name) \
-    void name(int64_t n, const void* w_row, const void* act, size_t act_stride, int n_cols, float* out)
+#define SOUVERAIN_DECLARE_DOT(name)                                                         \
+    void name(int64_t n, const void* w_row, const void* act, size_t act_stride, int n_cols, \
+              float* out)
 
 // Scalar twins (src/kernels/generic/dot_*.cpp): the semantics every SIMD kernel must match.
 SOUVERAIN_DECLARE_DOT(dot_f32_f32_scalar);

@@ -73,10 +73,10 @@ void check_against_naive(int64_t n_tokens, int64_t pos0, int n_threads) {
 }
 
 TEST(Attention, TiledOnlineSoftmaxMatchesDirectSoftmax) {
-    check_against_naive(1, 0, 1);      // first token attends only to itself
-    check_against_naive(1, 200, 2);    // decode over several tiles
-    check_against_naive(37, 0, 2);     // prefill spanning query blocks
-    check_against_naive(20, 100, 2);   // a chunk appended to an existing context
+    check_against_naive(1, 0, 1);     // first token attends only to itself
+    check_against_naive(1, 200, 2);   // decode over several tiles
+    check_against_naive(37, 0, 2);    // prefill spanning query blocks
+    check_against_naive(20, 100, 2);  // a chunk appended to an existing context
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ TEST(KvCache, RowsReadBackExactlyForF32AndCloselyForF16AndQ8) {
         KvCacheType type;
         double max_error;
     };
-    for (Case c : {Case{KvCacheType::F32, 0.0}, Case{KvCacheType::F16, 1e-3}, Case{KvCacheType::Q8_0, 1e-2}}) {
+    for (Case c : {Case{KvCacheType::F32, 0.0}, Case{KvCacheType::F16, 1e-3},
+                   Case{KvCacheType::Q8_0, 1e-2}}) {
         KvCache cache(2, 8, n_embd_kv, c.type);
         std::vector<float> k = random_row(n_embd_kv, 1), v = random_row(n_embd_kv, 2);
         cache.store(1, 5, k.data(), v.data());

@@ -16,8 +16,8 @@ std::string spm_vocab_path() {
 }
 
 struct MiniModelSpec {
-    std::string skip_tensor;           // leave this tensor out
-    std::string bad_shape_tensor;      // give this tensor a wrong row length
+    std::string skip_tensor;       // leave this tensor out
+    std::string bad_shape_tensor;  // give this tensor a wrong row length
     std::string arch = "llama";
     bool tied_output = false;
 };
@@ -153,7 +153,10 @@ TEST(LlamaModel, DecodingOneByOneMatchesBatchPrefill) {
     auto step_cache = std::move((*model)->make_cache(16, KvCacheType::F32).value());
     const int64_t n_vocab = (*model)->hparams().n_vocab;
     for (size_t token_idx = 0; token_idx < tokens.size(); ++token_idx) {
-        ASSERT_TRUE((*model)->forward(std::span(&tokens[token_idx], 1), *step_cache, pool, false, step_logits).ok());
+        ASSERT_TRUE(
+            (*model)
+                ->forward(std::span(&tokens[token_idx], 1), *step_cache, pool, false, step_logits)
+                .ok());
         double diff = 0.0, norm = 0.0;
         for (int64_t idx = 0; idx < n_vocab; ++idx) {
             const double a = step_logits[(size_t)idx];

@@ -82,7 +82,8 @@ TEST(Ops, MatmulBatchEqualsPerTokenProducts) {
         matmul(matrix, x.data() + token_idx * n_in, y1.data(), 1, pool);
         for (int64_t row_idx = 0; row_idx < n_out; ++row_idx) {
             double expected = 0.0;
-            for (int64_t idx = 0; idx < n_in; ++idx) expected += (double)w[row_idx * n_in + idx] * x[token_idx * n_in + idx];
+            for (int64_t idx = 0; idx < n_in; ++idx)
+                expected += (double)w[row_idx * n_in + idx] * x[token_idx * n_in + idx];
             EXPECT_NEAR(y[token_idx * n_out + row_idx], expected, 1e-5);
             EXPECT_NEAR(y1[row_idx], expected, 1e-5);
         }

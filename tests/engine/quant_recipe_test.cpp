@@ -20,12 +20,18 @@ TEST(QuantRecipe, Q4KMGivesOutputAndSomeLayersSixBits) {
     const int64_t n_layer = 32;
     EXPECT_EQ(choose_tensor_type(recipe, "output.weight", 2, 4096, n_layer), TensorType::Q6_K);
     EXPECT_EQ(choose_tensor_type(recipe, "token_embd.weight", 2, 4096, n_layer), TensorType::Q4_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.0.ffn_down.weight", 2, 14336, n_layer), TensorType::Q6_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_v.weight", 2, 4096, n_layer), TensorType::Q4_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.6.attn_v.weight", 2, 4096, n_layer), TensorType::Q6_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.31.attn_v.weight", 2, 4096, n_layer), TensorType::Q6_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_q.weight", 2, 4096, n_layer), TensorType::Q4_K);
-    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_norm.weight", 1, 4096, n_layer), TensorType::F32);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.0.ffn_down.weight", 2, 14336, n_layer),
+              TensorType::Q6_K);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_v.weight", 2, 4096, n_layer),
+              TensorType::Q4_K);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.6.attn_v.weight", 2, 4096, n_layer),
+              TensorType::Q6_K);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.31.attn_v.weight", 2, 4096, n_layer),
+              TensorType::Q6_K);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_q.weight", 2, 4096, n_layer),
+              TensorType::Q4_K);
+    EXPECT_EQ(choose_tensor_type(recipe, "blk.5.attn_norm.weight", 1, 4096, n_layer),
+              TensorType::F32);
 }
 
 TEST(QuantRecipe, FallsBackWhenBlocksDoNotDivideTheRow) {

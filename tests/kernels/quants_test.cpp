@@ -500,7 +500,7 @@ void PrintTo(const TypeCase& type_case, std::ostream* os) {
 }
 
 class QuantsRoundTrip : public ::testing::TestWithParam<TypeCase> {
-  protected:
+protected:
     TensorType type() const { return GetParam().type; }
     double bound() const { return GetParam().max_rel_rms; }
     int64_t block_size() const { return traits_of(type()).block_size; }
