@@ -16,6 +16,6 @@ model="$models/tinyllama-1b-q4_0.gguf"
 if [ ! -f "$model" ]; then
     "$bin" make-model --arch llama --preset tinyllama-1b --type q4_0 --vocab "$vocab" --seed 1 -o "$model"
 fi
-"$bin" inspect "$model" | head -n 30
+"$bin" inspect "$model" | sed -n "1,30p"  # sed reads everything: no SIGPIPE under pipefail
 # Random weights produce random text: this shows the engine running end to end.
 "$bin" run --model "$model" --prompt "Luxembourg is" --n-predict 24 --temp 0.7 --seed 42 --verbose
