@@ -37,6 +37,7 @@ int run_command(const RunOptions& options) {
                                              });
     if (!result) return report_error(result.error());
     std::fputc('\n', stdout);
+    std::fflush(stdout);  // the text ends before the timings on stderr
     if (options.verbose) {
         const double n_prompt = result->n_prompt_tokens;
         const double n_gen = (double)result->tokens.size();
