@@ -1,5 +1,4 @@
 // souverain quantize IN.gguf OUT.gguf --type TYPE
-#include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
@@ -21,17 +20,10 @@ void register_quantize(CLI::App& app) {
     cmd->add_option("--threads", *n_threads, "Threads (0: all cores)");
     cmd->callback([options, n_threads] {
         ThreadPool pool(*n_threads);
-        ProgressLine progress("quantize");
-        Status status =
-            quantize_model(*options, pool, [&](size_t done, size_t total, const std::string& name) {
-                progress.update(done, total, name);
-            });
-        progress.finish();
-        if (!status) {
-            set_exit_code(report_error(status.error()));
-            return;
-        }
-        std::fprintf(stderr, "wrote %s\n", options->output_path.c_str());
+        set_exit_code(write_with_progress("quantize", options->output_path,
+                                          [&](const TensorWriteProgress& progress) {
+                                              return quantize_model(*options, pool, progress);
+                                          }));
     });
 }
 

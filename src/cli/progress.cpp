@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "cli/commands.h"
+
 namespace souverain::cli {
 
 ProgressLine::ProgressLine(std::string label)
@@ -20,6 +22,18 @@ void ProgressLine::update(size_t done, size_t total, const std::string& detail) 
 void ProgressLine::finish() {
     if (drawn_) std::fprintf(stderr, "\n");
     drawn_ = false;
+}
+
+int write_with_progress(const std::string& label, const std::string& output_path,
+                        const std::function<Status(const TensorWriteProgress&)>& write) {
+    ProgressLine progress(label);
+    Status status = write([&](size_t done, size_t total, const std::string& name) {
+        progress.update(done, total, name);
+    });
+    progress.finish();
+    if (!status) return report_error(status.error());
+    std::fprintf(stderr, "wrote %s\n", output_path.c_str());
+    return 0;
 }
 
 }  // namespace souverain::cli

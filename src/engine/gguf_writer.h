@@ -8,6 +8,7 @@
 // Thread-safety: none; one writer per thread.
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@
 #include "engine/tensor_type.h"
 
 namespace souverain {
+
+// Progress of a tool that writes a GGUF file tensor by tensor: (tensors written, total
+// tensors, name of the tensor just written).
+using TensorWriteProgress = std::function<void(size_t, size_t, const std::string&)>;
 
 class GgufWriter {
 public:

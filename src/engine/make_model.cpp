@@ -93,7 +93,7 @@ void quantize_rows(TensorType type, const float* src, int64_t n_in, int64_t n_ro
 }
 
 Status make_model(const MakeModelOptions& options, ThreadPool& pool,
-                  const MakeModelProgress& progress) {
+                  const TensorWriteProgress& progress) {
     if (options.arch != "llama") {
         return make_error(ErrorCode::UNSUPPORTED, "make-model: architecture '" + options.arch +
                                                       "' is not supported (llama)");

@@ -5,12 +5,12 @@
 // Tensors are generated, quantized and written one at a time, so a 7B file needs only
 // about one tensor's worth of memory.
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/thread_pool.h"
+#include "engine/gguf_writer.h"
 #include "engine/quant_recipe.h"
 
 namespace souverain {
@@ -40,11 +40,8 @@ struct MakeModelOptions {
     std::string output_path;
 };
 
-// Progress callback: (tensors written, total tensors, name of the tensor just written).
-using MakeModelProgress = std::function<void(size_t, size_t, const std::string&)>;
-
 Status make_model(const MakeModelOptions& options, ThreadPool& pool,
-                  const MakeModelProgress& progress = nullptr);
+                  const TensorWriteProgress& progress = nullptr);
 
 // Fills out[0..n) with normal(0, std) values that depend only on (seed, stream, index):
 // the same for any thread count.

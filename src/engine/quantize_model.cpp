@@ -10,7 +10,7 @@
 namespace souverain {
 
 Status quantize_model(const QuantizeOptions& options, ThreadPool& pool,
-                      const std::function<void(size_t, size_t, const std::string&)>& progress) {
+                      const TensorWriteProgress& progress) {
     Result<QuantRecipe> recipe = parse_quant_recipe(options.type);
     if (!recipe) return recipe.error();
     Result<std::unique_ptr<GgufFile>> opened = GgufFile::open(options.input_path);

@@ -2,11 +2,11 @@
 // Rewrites a GGUF model with its matrices in another type (F32/F16/BF16 sources only:
 // requantizing an already quantized model would compound errors). Metadata is copied,
 // general.file_type updated; tensors stream one at a time.
-#include <functional>
 #include <string>
 
 #include "common/error.h"
 #include "common/thread_pool.h"
+#include "engine/gguf_writer.h"
 
 namespace souverain {
 
@@ -16,8 +16,7 @@ struct QuantizeOptions {
     std::string type;  // a QuantRecipe name
 };
 
-Status quantize_model(
-    const QuantizeOptions& options, ThreadPool& pool,
-    const std::function<void(size_t, size_t, const std::string&)>& progress = nullptr);
+Status quantize_model(const QuantizeOptions& options, ThreadPool& pool,
+                      const TensorWriteProgress& progress = nullptr);
 
 }  // namespace souverain
