@@ -10,7 +10,15 @@ PACKAGES=(
     libicu-dev                        # Unicode categories and normalization (tokenizers)
     libcli11-dev nlohmann-json3-dev   # command line, JSON
     python3 python3-numpy             # the independent reference forward pass
+    libcpp-httplib-dev                # HTTP server (and test clients)
+    python3-jinja2                    # reference renderer for the chat-template tests
 )
+
+# Node.js and npm run the official `openai` client in the server tests; a machine that
+# already has them (from any source) keeps its own.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
