@@ -34,83 +34,105 @@ void scale_add(float* acc, float scale, float weight, const float* v, int64_t n)
     for (int64_t idx = 0; idx < n; ++idx) acc[idx] = acc[idx] * scale + weight * v[idx];
 }
 
-}  // namespace
-
-void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0,
-                      const KvCache& cache, int layer_idx, const AttentionShape& shape,
-                      ThreadPool& pool) {
+// One task: query tokens [token_begin, token_end) of a segment against one KV head.
+void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t kv_head_idx,
+                  int layer_idx, const AttentionShape& shape) {
+    const float* q = segment.q;
+    float* out = segment.out;
+    const int64_t pos0 = segment.pos0;
+    const KvCache& cache = *segment.cache;
     const int64_t head_dim = shape.head_dim;
     const int64_t n_embd = shape.n_head * head_dim;
     const int64_t group = shape.n_head / shape.n_head_kv;
     const float scale = 1.0f / std::sqrt((float)head_dim);
-    const int64_t n_query_blocks = (n_tokens + kQueryBlock - 1) / kQueryBlock;
+    const int64_t token_end = std::min(segment.n_tokens, token_begin + kQueryBlock);
+    const int64_t n_rows = (token_end - token_begin) * group;  // query vectors of the task
 
-    pool.parallel_for(n_query_blocks * shape.n_head_kv, [&](int64_t task_idx, int) {
-        const int64_t kv_head_idx = task_idx % shape.n_head_kv;
-        const int64_t token_begin = (task_idx / shape.n_head_kv) * kQueryBlock;
-        const int64_t token_end = std::min(n_tokens, token_begin + kQueryBlock);
-        const int64_t n_rows = (token_end - token_begin) * group;  // query vectors of the task
+    thread_local std::vector<float> k_tile, v_tile;            // F32 [head_dim, kKvTile]
+    thread_local std::vector<float> acc;                       // F32 [head_dim, n_rows]
+    thread_local std::vector<float> running_max, running_sum;  // F32 [n_rows]
+    thread_local std::vector<float> scores;                    // F32 [kKvTile]
+    k_tile.resize((size_t)(head_dim * kKvTile));
+    v_tile.resize((size_t)(head_dim * kKvTile));
+    acc.assign((size_t)(head_dim * n_rows), 0.0f);
+    running_max.assign((size_t)n_rows, -INFINITY);
+    running_sum.assign((size_t)n_rows, 0.0f);
+    scores.resize((size_t)kKvTile);
 
-        thread_local std::vector<float> k_tile, v_tile;            // F32 [head_dim, kKvTile]
-        thread_local std::vector<float> acc;                       // F32 [head_dim, n_rows]
-        thread_local std::vector<float> running_max, running_sum;  // F32 [n_rows]
-        thread_local std::vector<float> scores;                    // F32 [kKvTile]
-        k_tile.resize((size_t)(head_dim * kKvTile));
-        v_tile.resize((size_t)(head_dim * kKvTile));
-        acc.assign((size_t)(head_dim * n_rows), 0.0f);
-        running_max.assign((size_t)n_rows, -INFINITY);
-        running_sum.assign((size_t)n_rows, 0.0f);
-        scores.resize((size_t)kKvTile);
-
-        const int64_t n_kv = pos0 + token_end;  // positions the last token of the block sees
-        for (int64_t tile_begin = 0; tile_begin < n_kv; tile_begin += kKvTile) {
-            const int64_t tile_end = std::min(n_kv, tile_begin + kKvTile);
-            for (int64_t pos = tile_begin; pos < tile_end; ++pos) {
-                float* k_row = k_tile.data() + (pos - tile_begin) * head_dim;
-                float* v_row = v_tile.data() + (pos - tile_begin) * head_dim;
-                cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, k_row);
-                cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, v_row);
-            }
-            for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
-                const int64_t token_idx = token_begin + row_idx / group;
-                const int64_t head_idx = kv_head_idx * group + row_idx % group;
-                const int64_t visible_end = std::min(tile_end, pos0 + token_idx + 1);  // causal
-                if (visible_end <= tile_begin) continue;
-                const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
-                float tile_max = -INFINITY;
-                for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
-                    const float s =
-                        dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
-                    scores[(size_t)(pos - tile_begin)] = s;
-                    tile_max = std::max(tile_max, s);
-                }
-                // Online softmax: rescale what was accumulated under the old maximum.
-                float& row_max = running_max[(size_t)row_idx];
-                float& row_sum = running_sum[(size_t)row_idx];
-                const float new_max = std::max(row_max, tile_max);
-                float correction = std::exp(row_max - new_max);  // 0 on the first tile
-                float* acc_row = acc.data() + row_idx * head_dim;
-                row_sum *= correction;
-                for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
-                    const float weight = std::exp(scores[(size_t)(pos - tile_begin)] - new_max);
-                    row_sum += weight;
-                    scale_add(acc_row, correction, weight,
-                              v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
-                    correction = 1.0f;
-                }
-                row_max = new_max;
-            }
+    const int64_t n_kv = pos0 + token_end;  // positions the last token of the block sees
+    for (int64_t tile_begin = 0; tile_begin < n_kv; tile_begin += kKvTile) {
+        const int64_t tile_end = std::min(n_kv, tile_begin + kKvTile);
+        for (int64_t pos = tile_begin; pos < tile_end; ++pos) {
+            float* k_row = k_tile.data() + (pos - tile_begin) * head_dim;
+            float* v_row = v_tile.data() + (pos - tile_begin) * head_dim;
+            cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, k_row);
+            cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, v_row);
         }
         for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
             const int64_t token_idx = token_begin + row_idx / group;
             const int64_t head_idx = kv_head_idx * group + row_idx % group;
-            float* out_row = out + token_idx * n_embd + head_idx * head_dim;
-            const float inv_sum = 1.0f / running_sum[(size_t)row_idx];
-            const float* acc_row = acc.data() + row_idx * head_dim;
-            for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
-                out_row[dim_idx] = acc_row[dim_idx] * inv_sum;
+            const int64_t visible_end = std::min(tile_end, pos0 + token_idx + 1);  // causal
+            if (visible_end <= tile_begin) continue;
+            const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
+            float tile_max = -INFINITY;
+            for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
+                const float s =
+                    dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
+                scores[(size_t)(pos - tile_begin)] = s;
+                tile_max = std::max(tile_max, s);
+            }
+            // Online softmax: rescale what was accumulated under the old maximum.
+            float& row_max = running_max[(size_t)row_idx];
+            float& row_sum = running_sum[(size_t)row_idx];
+            const float new_max = std::max(row_max, tile_max);
+            float correction = std::exp(row_max - new_max);  // 0 on the first tile
+            float* acc_row = acc.data() + row_idx * head_dim;
+            row_sum *= correction;
+            for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
+                const float weight = std::exp(scores[(size_t)(pos - tile_begin)] - new_max);
+                row_sum += weight;
+                scale_add(acc_row, correction, weight,
+                          v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
+                correction = 1.0f;
+            }
+            row_max = new_max;
         }
+    }
+    for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
+        const int64_t token_idx = token_begin + row_idx / group;
+        const int64_t head_idx = kv_head_idx * group + row_idx % group;
+        float* out_row = out + token_idx * n_embd + head_idx * head_dim;
+        const float inv_sum = 1.0f / running_sum[(size_t)row_idx];
+        const float* acc_row = acc.data() + row_idx * head_dim;
+        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+            out_row[dim_idx] = acc_row[dim_idx] * inv_sum;
+    }
+}
+
+}  // namespace
+
+void causal_attention_batch(const AttentionSegment* segments, int64_t n_segments, int layer_idx,
+                            const AttentionShape& shape, ThreadPool& pool) {
+    // Tasks are (segment, query block, KV head), numbered segment after segment.
+    std::vector<int64_t> first_task((size_t)n_segments + 1, 0);
+    for (int64_t seg_idx = 0; seg_idx < n_segments; ++seg_idx) {
+        const int64_t n_blocks = (segments[seg_idx].n_tokens + kQueryBlock - 1) / kQueryBlock;
+        first_task[(size_t)seg_idx + 1] = first_task[(size_t)seg_idx] + n_blocks * shape.n_head_kv;
+    }
+    pool.parallel_for(first_task.back(), [&](int64_t task_idx, int) {
+        const int64_t seg_idx = std::upper_bound(first_task.begin(), first_task.end(), task_idx) -
+                                first_task.begin() - 1;
+        const int64_t local_idx = task_idx - first_task[(size_t)seg_idx];
+        attend_block(segments[seg_idx], (local_idx / shape.n_head_kv) * kQueryBlock,
+                     local_idx % shape.n_head_kv, layer_idx, shape);
     });
+}
+
+void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0,
+                      const KvCache& cache, int layer_idx, const AttentionShape& shape,
+                      ThreadPool& pool) {
+    const AttentionSegment segment{q, out, n_tokens, pos0, &cache};
+    causal_attention_batch(&segment, 1, layer_idx, shape, pool);
 }
 
 }  // namespace souverain

@@ -26,4 +26,19 @@ void causal_attention(const float* q, float* out, int64_t n_tokens, int64_t pos0
                       const KvCache& cache, int layer_idx, const AttentionShape& shape,
                       ThreadPool& pool);
 
+// One sequence's tokens inside a batch of several sequences (continuous batching).
+struct AttentionSegment {
+    const float* q = nullptr;  // F32 [n_head * head_dim, n_tokens]
+    float* out = nullptr;      // F32 [n_head * head_dim, n_tokens]
+    int64_t n_tokens = 0;
+    int64_t pos0 = 0;
+    const KvCache* cache = nullptr;
+};
+
+// causal_attention() for every segment, in one parallel loop over all of them. A token's
+// result depends only on its own query and its own cache, never on the other segments or on
+// where the token sits in its segment: cache tiles start at absolute positions.
+void causal_attention_batch(const AttentionSegment* segments, int64_t n_segments, int layer_idx,
+                            const AttentionShape& shape, ThreadPool& pool);
+
 }  // namespace souverain

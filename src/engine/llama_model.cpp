@@ -247,23 +247,43 @@ Result<std::unique_ptr<KvCache>> LlamaModel::make_cache(int64_t n_ctx, KvCacheTy
 
 Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, ThreadPool& pool,
                            bool all_logits, std::vector<float>& logits) const {
+    const SequenceBatch sequence{&cache, tokens,
+                                 all_logits ? LogitsWanted::ALL : LogitsWanted::LAST};
+    return forward_batch(std::span<const SequenceBatch>(&sequence, 1), pool, logits);
+}
+
+Status LlamaModel::forward_batch(std::span<const SequenceBatch> sequences, ThreadPool& pool,
+                                 std::vector<float>& logits) const {
     const LlamaHparams& hp = hparams_;
-    const int64_t n_tokens = (int64_t)tokens.size();
-    const int64_t pos0 = cache.n_past();
-    if (n_tokens == 0) return make_error(ErrorCode::INVALID_ARGUMENT, "forward: no tokens");
-    if (pos0 + n_tokens > cache.n_ctx()) {
-        return make_error(ErrorCode::OUT_OF_RANGE,
-                          "context is full: " + std::to_string(pos0 + n_tokens) +
-                              " positions needed, the context holds " +
-                              std::to_string(cache.n_ctx()));
-    }
-    for (int32_t token : tokens) {
-        if (token < 0 || token >= hp.n_vocab) {
-            return make_error(ErrorCode::INVALID_ARGUMENT, "token id " + std::to_string(token) +
-                                                               " is outside the vocabulary [0, " +
-                                                               std::to_string(hp.n_vocab) + ")");
+    if (sequences.empty()) return make_error(ErrorCode::INVALID_ARGUMENT, "forward: no sequences");
+    int64_t n_tokens = 0;
+    for (size_t seq_idx = 0; seq_idx < sequences.size(); ++seq_idx) {
+        const SequenceBatch& seq = sequences[seq_idx];
+        const int64_t n_seq_tokens = (int64_t)seq.tokens.size();
+        if (n_seq_tokens == 0) return make_error(ErrorCode::INVALID_ARGUMENT, "forward: no tokens");
+        for (size_t other_idx = 0; other_idx < seq_idx; ++other_idx) {
+            if (sequences[other_idx].cache == seq.cache) {
+                return make_error(ErrorCode::INVALID_ARGUMENT,
+                                  "forward: one cache given to two sequences of a batch");
+            }
         }
+        if (seq.cache->n_past() + n_seq_tokens > seq.cache->n_ctx()) {
+            return make_error(
+                ErrorCode::OUT_OF_RANGE,
+                "context is full: " + std::to_string(seq.cache->n_past() + n_seq_tokens) +
+                    " positions needed, the context holds " + std::to_string(seq.cache->n_ctx()));
+        }
+        for (int32_t token : seq.tokens) {
+            if (token < 0 || token >= hp.n_vocab) {
+                return make_error(ErrorCode::INVALID_ARGUMENT,
+                                  "token id " + std::to_string(token) +
+                                      " is outside the vocabulary [0, " +
+                                      std::to_string(hp.n_vocab) + ")");
+            }
+        }
+        n_tokens += n_seq_tokens;
     }
+
     const int64_t n_embd = hp.n_embd;
     const int64_t n_embd_kv = hp.n_embd_kv();
     std::vector<float> x((size_t)(n_embd * n_tokens));      // F32 [n_embd, n_tokens] residual
@@ -275,8 +295,23 @@ Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, Thre
     std::vector<float> gate((size_t)(hp.n_ff * n_tokens));  // F32 [n_ff, n_tokens]
     std::vector<float> up((size_t)(hp.n_ff * n_tokens));    // F32 [n_ff, n_tokens]
 
-    for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
-        get_row(token_embd_, tokens[(size_t)token_idx], x.data() + token_idx * n_embd);
+    // Per token of the batch: its cache and position. Per sequence: its attention segment.
+    std::vector<KvCache*> token_cache((size_t)n_tokens);
+    std::vector<int64_t> token_pos((size_t)n_tokens);
+    std::vector<AttentionSegment> segments(sequences.size());
+    {
+        int64_t token_idx = 0;
+        for (size_t seq_idx = 0; seq_idx < sequences.size(); ++seq_idx) {
+            const SequenceBatch& seq = sequences[seq_idx];
+            const int64_t pos0 = seq.cache->n_past();
+            segments[seq_idx] = {q.data() + token_idx * n_embd, attn.data() + token_idx * n_embd,
+                                 (int64_t)seq.tokens.size(), pos0, seq.cache};
+            for (size_t local_idx = 0; local_idx < seq.tokens.size(); ++local_idx, ++token_idx) {
+                token_cache[(size_t)token_idx] = seq.cache;
+                token_pos[(size_t)token_idx] = pos0 + (int64_t)local_idx;
+                get_row(token_embd_, seq.tokens[local_idx], x.data() + token_idx * n_embd);
+            }
+        }
     }
 
     for (int64_t layer_idx = 0; layer_idx < hp.n_layer; ++layer_idx) {
@@ -289,16 +324,17 @@ Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, Thre
         matmul(layer.wk, h.data(), k.data(), n_tokens, pool);
         matmul(layer.wv, h.data(), v.data(), n_tokens, pool);
         for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
-            const int64_t pos = pos0 + token_idx;
+            const int64_t pos = token_pos[(size_t)token_idx];
             rope_norm(q.data() + token_idx * n_embd, hp.n_head, hp.head_dim, hp.n_rot, pos,
                       hp.rope_freq_base);
             rope_norm(k.data() + token_idx * n_embd_kv, hp.n_head_kv, hp.head_dim, hp.n_rot, pos,
                       hp.rope_freq_base);
-            cache.store((int)layer_idx, pos, k.data() + token_idx * n_embd_kv,
-                        v.data() + token_idx * n_embd_kv);
+            token_cache[(size_t)token_idx]->store((int)layer_idx, pos,
+                                                  k.data() + token_idx * n_embd_kv,
+                                                  v.data() + token_idx * n_embd_kv);
         }
-        causal_attention(q.data(), attn.data(), n_tokens, pos0, cache, (int)layer_idx,
-                         {hp.n_head, hp.n_head_kv, hp.head_dim}, pool);
+        causal_attention_batch(segments.data(), (int64_t)segments.size(), (int)layer_idx,
+                               {hp.n_head, hp.n_head_kv, hp.head_dim}, pool);
         matmul(layer.wo, attn.data(), h.data(), n_tokens, pool);
         for (size_t idx = 0; idx < x.size(); ++idx) x[idx] += h[idx];
 
@@ -312,17 +348,26 @@ Status LlamaModel::forward(std::span<const int32_t> tokens, KvCache& cache, Thre
         matmul(layer.w_down, gate.data(), h.data(), n_tokens, pool);
         for (size_t idx = 0; idx < x.size(); ++idx) x[idx] += h[idx];
     }
-    cache.set_n_past(pos0 + n_tokens);
 
     // Only the requested positions go through the (large) output matrix.
-    const int64_t n_out = all_logits ? n_tokens : 1;
-    const int64_t first_out = n_tokens - n_out;
-    for (int64_t out_idx = 0; out_idx < n_out; ++out_idx) {
-        rms_norm(x.data() + (first_out + out_idx) * n_embd, output_norm_.data(),
-                 h.data() + out_idx * n_embd, n_embd, hp.rms_eps);
+    int64_t n_out = 0;
+    {
+        int64_t token_idx = 0;
+        for (const SequenceBatch& seq : sequences) {
+            const int64_t n_seq_tokens = (int64_t)seq.tokens.size();
+            const int64_t first_out = seq.logits == LogitsWanted::ALL    ? 0
+                                      : seq.logits == LogitsWanted::LAST ? n_seq_tokens - 1
+                                                                         : n_seq_tokens;
+            for (int64_t local_idx = first_out; local_idx < n_seq_tokens; ++local_idx, ++n_out) {
+                rms_norm(x.data() + (token_idx + local_idx) * n_embd, output_norm_.data(),
+                         h.data() + n_out * n_embd, n_embd, hp.rms_eps);
+            }
+            token_idx += n_seq_tokens;
+            seq.cache->set_n_past(seq.cache->n_past() + n_seq_tokens);
+        }
     }
     logits.resize((size_t)(hp.n_vocab * n_out));  // F32 [n_vocab, n_out]
-    matmul(output_, h.data(), logits.data(), n_out, pool);
+    if (n_out > 0) matmul(output_, h.data(), logits.data(), n_out, pool);
     return Status::success();
 }
 

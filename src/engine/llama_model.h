@@ -49,6 +49,17 @@ struct LlamaLayer {
     WeightMatrix w_down;           // [n_ff, n_embd]
 };
 
+// Which logits a sequence of a batch wants back.
+enum class LogitsWanted { NONE, LAST, ALL };
+
+// One sequence's part of a forward pass: `tokens` are appended to `cache` at positions
+// cache->n_past() onwards. Distinct sequences of one batch must use distinct caches.
+struct SequenceBatch {
+    KvCache* cache = nullptr;
+    std::span<const int32_t> tokens;
+    LogitsWanted logits = LogitsWanted::LAST;
+};
+
 class LlamaModel {
 public:
     // Maps and validates a GGUF file: architecture, hyper-parameters, every tensor's
@@ -72,6 +83,16 @@ public:
     // Fails (cache unchanged) on a token id out of range or a full cache.
     Status forward(std::span<const int32_t> tokens, KvCache& cache, ThreadPool& pool,
                    bool all_logits, std::vector<float>& logits) const;
+
+    // One forward pass over several sequences at once (continuous batching): every weight
+    // matrix is read once for all their tokens. Writes logits F32 [n_vocab, n_out], the rows
+    // of the sequences in order (one for LAST, one per token for ALL, none for NONE).
+    // Each token's logits, keys and values are bit for bit those of forward() on its sequence
+    // alone: the kernels compute every column independently of the others.
+    // Fails with no cache changed on an empty sequence, a token out of range, a cache that
+    // cannot hold the new positions, or one cache given twice.
+    Status forward_batch(std::span<const SequenceBatch> sequences, ThreadPool& pool,
+                         std::vector<float>& logits) const;
 
 private:
     LlamaModel() = default;
