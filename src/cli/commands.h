@@ -24,5 +24,6 @@ void register_quantize(CLI::App& app);
 void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_serve(CLI::App& app);
 
 }  // namespace souverain::cli

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     register_run(app);
     register_logits(app);
     register_bench(app);
+    register_serve(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -8,8 +8,7 @@ namespace {
 
 ApiError make(int status, std::string type, std::string message, std::string param = "",
               std::string code = "") {
-    return ApiError{status, std::move(message), std::move(type), std::move(param),
-                    std::move(code)};
+    return ApiError{status, std::move(message), std::move(type), std::move(param), std::move(code)};
 }
 
 }  // namespace
@@ -25,8 +24,8 @@ std::string ApiError::body() const {
 }
 
 ApiError invalid_json(const std::string& message) {
-    return make(400, "invalid_request_error", "the request body is not valid JSON: " + message,
-                "", "invalid_json");
+    return make(400, "invalid_request_error", "the request body is not valid JSON: " + message, "",
+                "invalid_json");
 }
 
 ApiError invalid_value(const std::string& param, const std::string& message,
@@ -58,10 +57,10 @@ ApiError unauthorized(const std::string& message) {
 }
 
 ApiError payload_too_large(size_t limit_bytes) {
-    return make(413, "invalid_request_error",
-                "the request body is larger than the limit of " + std::to_string(limit_bytes) +
-                    " bytes",
-                "", "request_too_large");
+    return make(
+        413, "invalid_request_error",
+        "the request body is larger than the limit of " + std::to_string(limit_bytes) + " bytes",
+        "", "request_too_large");
 }
 
 ApiError overloaded(const std::string& message) {

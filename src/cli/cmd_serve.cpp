@@ -1,0 +1,196 @@
+// souverain serve --model NAME=PATH.gguf [...]: the OpenAI-compatible HTTP server.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "server/http_server.h"
+
+namespace souverain::cli {
+
+namespace {
+
+struct ServeOptions {
+    std::vector<std::string> models;  // NAME=PATH or PATH
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int32_t parallel = 4;
+    int64_t n_ctx = 4096;
+    int32_t n_threads = 0;
+    int32_t n_batch = 512;
+    int32_t max_queue = 64;
+    std::string cache_type = "f16";
+    std::vector<std::string> api_keys;
+    std::string api_keys_file;
+    size_t max_body_bytes = 4 * 1024 * 1024;
+    std::string data_dir = "souverain-data";
+    double shutdown_grace = 10.0;
+};
+
+// "NAME=PATH" or "PATH" (the name is then the file name without .gguf).
+std::pair<std::string, std::string> split_model_arg(const std::string& arg) {
+    const size_t eq = arg.find('=');
+    if (eq != std::string::npos && eq > 0) return {arg.substr(0, eq), arg.substr(eq + 1)};
+    return {std::filesystem::path(arg).stem().string(), arg};
+}
+
+Result<std::vector<std::string>> read_keys_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return make_error(ErrorCode::IO, "cannot read the API keys file " + path);
+    std::vector<std::string> keys;
+    std::string line;
+    while (std::getline(in, line)) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        keys.push_back(line);
+    }
+    return keys;
+}
+
+int serve_command(const ServeOptions& options) {
+    // SIGINT and SIGTERM are taken by one thread with sigwait (below), so they are blocked
+    // before any other thread starts; SIGPIPE from a vanished client must not kill us.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    Result<KvCacheType> cache_type = parse_kv_cache_type(options.cache_type);
+    if (!cache_type) return report_error(cache_type.error());
+    server::ServerOptions server_options;
+    server_options.host = options.host;
+    server_options.port = options.port;
+    server_options.api_keys = options.api_keys;
+    server_options.max_body_bytes = options.max_body_bytes;
+    server_options.shutdown_grace_seconds = options.shutdown_grace;
+    if (!options.api_keys_file.empty()) {
+        auto keys = read_keys_file(options.api_keys_file);
+        if (!keys) return report_error(keys.error());
+        server_options.api_keys.insert(server_options.api_keys.end(), keys->begin(), keys->end());
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options.data_dir, ec);
+    if (ec) {
+        return report_error({ErrorCode::IO, "cannot create the data directory " + options.data_dir +
+                                                ": " + ec.message()});
+    }
+
+    server::Metrics metrics;
+    std::vector<server::ServedModel> models;
+    for (const std::string& arg : options.models) {
+        auto [name, path] = split_model_arg(arg);
+        for (const server::ServedModel& served : models) {
+            if (served.runner->name() == name) {
+                return report_error(
+                    {ErrorCode::INVALID_ARGUMENT, "two models are named '" + name + "'"});
+            }
+        }
+        std::fprintf(stderr, "souverain: loading %s from %s\n", name.c_str(), path.c_str());
+        auto model = LlamaModel::load(path);
+        if (!model) return report_error(model.error());
+        server::ServedModel served;
+        auto chat_template = (*model)->gguf().get_string("tokenizer.chat_template");
+        if (chat_template) {
+            auto parsed = server::ChatTemplate::parse(*chat_template);
+            if (parsed) {
+                served.chat_template = std::move(*parsed);
+                served.template_from_model = true;
+            } else {
+                std::fprintf(stderr,
+                             "souverain: warning: the chat template of %s cannot be used (%s); "
+                             "using the fallback template\n",
+                             name.c_str(), parsed.error().message.c_str());
+            }
+        }
+        if (!served.template_from_model) served.chat_template = server::ChatTemplate::fallback();
+        server::RunnerOptions runner_options;
+        runner_options.n_slots = options.parallel;
+        runner_options.n_ctx = std::min<int64_t>(options.n_ctx, (*model)->hparams().n_ctx_train);
+        runner_options.cache_type = *cache_type;
+        runner_options.n_threads = options.n_threads;
+        runner_options.n_batch = std::max(options.n_batch, options.parallel);
+        runner_options.max_queue = options.max_queue;
+        auto runner = server::ModelRunner::create(name, std::move(*model), runner_options, metrics);
+        if (!runner) return report_error(runner.error());
+        served.runner = std::move(*runner);
+        models.push_back(std::move(served));
+    }
+
+    server::HttpServer server(server_options, std::move(models), metrics);
+    Status bound = server.bind();
+    if (!bound) return report_error(bound.error());
+    std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());
+    std::fflush(stdout);
+
+    std::atomic<bool> stopped{false};
+    std::thread signal_thread([&] {
+        const timespec poll = {0, 200 * 1000 * 1000};
+        while (!stopped) {
+            const int sig = sigtimedwait(&signals, nullptr, &poll);
+            if (sig == SIGINT || sig == SIGTERM) {
+                std::fprintf(stderr, "souverain: %s received, shutting down\n",
+                             sig == SIGINT ? "SIGINT" : "SIGTERM");
+                server.shutdown();
+                return;
+            }
+        }
+    });
+    server.run();
+    stopped = true;
+    signal_thread.join();
+    std::fprintf(stderr, "souverain: stopped\n");
+    return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app) {
+    auto options = std::make_shared<ServeOptions>();
+    CLI::App* cmd = app.add_subcommand("serve", "Serve models over an OpenAI-compatible HTTP API");
+    cmd->add_option("--model,-m", options->models,
+                    "NAME=PATH.gguf (repeatable); PATH alone names the model after its file")
+        ->required();
+    cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
+    cmd->add_option("--port", options->port, "Port (0: any free port)")->capture_default_str();
+    cmd->add_option("--parallel", options->parallel,
+                    "Sequences decoded together (slots) per model")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    cmd->add_option("--ctx", options->n_ctx,
+                    "Context length of each slot (capped at the model's)")
+        ->check(CLI::Range(16, 1 << 20))
+        ->capture_default_str();
+    cmd->add_option("--threads", options->n_threads, "Threads per model (0: one per core)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    cmd->add_option("--batch", options->n_batch, "Tokens per forward pass, prompt chunks included")
+        ->check(CLI::Range(1, 1 << 16))
+        ->capture_default_str();
+    cmd->add_option("--max-queue", options->max_queue,
+                    "Sequences that may wait for a slot before 503")
+        ->check(CLI::Range(0, 1 << 20))
+        ->capture_default_str();
+    cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")
+        ->capture_default_str();
+    cmd->add_option("--api-key", options->api_keys,
+                    "Accepted API key (repeatable); none: no authentication");
+    cmd->add_option("--api-keys-file", options->api_keys_file, "File with one API key per line");
+    cmd->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted")
+        ->capture_default_str();
+    cmd->add_option("--data", options->data_dir, "Data directory")->capture_default_str();
+    cmd->add_option("--shutdown-grace", options->shutdown_grace,
+                    "Seconds running requests may take to finish on SIGINT/SIGTERM")
+        ->capture_default_str();
+    cmd->callback([options] { set_exit_code(serve_command(*options)); });
+}
+
+}  // namespace souverain::cli

@@ -1,0 +1,531 @@
+#include "server/http_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "server/api_error.h"
+#include "server/openai_request.h"
+#include "server/openai_response.h"
+
+namespace souverain::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+// With no event for this long, a byte goes to the client (an SSE comment, or whitespace
+// before a JSON body): the write fails once the client has gone, which cancels its request
+// even while its prompt is still being read.
+constexpr auto kHeartbeatInterval = std::chrono::milliseconds(250);
+
+void send_error(httplib::Response& res, const ApiError& error) {
+    res.status = error.status;
+    res.set_content(error.body(), "application/json");
+    if (error.status == 503) res.set_header("Retry-After", "1");
+}
+
+void send_json(httplib::Response& res, const std::string& body) {
+    res.status = 200;
+    res.set_content(body, "application/json");
+}
+
+// Constant-time comparison, so the time of a refusal tells nothing about the key.
+bool same_secret(const std::string& a, const std::string& b) {
+    const size_t n = std::max(a.size(), b.size());
+    unsigned diff = a.size() == b.size() ? 0 : 1;
+    for (size_t idx = 0; idx < n; ++idx) {
+        diff |= (unsigned)(unsigned char)(idx < a.size() ? a[idx] : 0) ^
+                (unsigned)(unsigned char)(idx < b.size() ? b[idx] : 0);
+    }
+    return diff == 0;
+}
+
+// Label of an endpoint for the request counter; unknown paths share one label so that
+// scanning the server cannot grow the metrics without bound.
+std::string endpoint_label(const std::string& path) {
+    static const char* const kKnown[] = {"/v1/chat/completions", "/v1/completions", "/v1/models",
+                                         "/health", "/metrics"};
+    for (const char* known : kKnown) {
+        if (path == known) return known;
+    }
+    if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
+    return "other";
+}
+
+// What the HTTP thread keeps while a response streams out.
+struct StreamState {
+    std::shared_ptr<RequestChannel> channel;
+    ResponseHeader header;
+    bool chat = true;
+    bool stream = false;
+    bool with_logprobs = false;
+    bool include_usage = false;
+    std::string echo_text;  // completions with echo: the prompt, before the first text
+    std::vector<ChoiceResult> choices;
+    std::vector<bool> started, done;
+    Usage usage;
+    int32_t n_done = 0;
+    Clock::time_point last_write = Clock::now();
+};
+
+std::string sse(const std::string& data) {
+    return "data: " + data + "\n\n";
+}
+
+}  // namespace
+
+class HttpServer::Routes {
+public:
+    explicit Routes(HttpServer& server) : server_(server) {}
+
+    void install(httplib::Server& http) {
+        http.set_pre_routing_handler(
+            [this](const httplib::Request& req, httplib::Response& res) { return gate(req, res); });
+        http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+            if (!res.body.empty()) return;
+            if (res.status == 413)
+                return send_error(res, payload_too_large(server_.options_.max_body_bytes));
+            if (res.status == 404) return send_error(res, route_not_found(req.method, req.path));
+            if (res.status == 405) {
+                return send_error(
+                    res, ApiError{405, "method " + req.method + " is not allowed on " + req.path,
+                                  "invalid_request_error", "", "method_not_allowed"});
+            }
+            ApiError error = invalid_value("", "bad request");
+            error.status = res.status;
+            send_error(res, error);
+        });
+        http.set_exception_handler(
+            [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+                std::string what = "unexpected exception";
+                try {
+                    if (ep) std::rethrow_exception(ep);
+                } catch (const std::exception& e) {
+                    what = e.what();
+                } catch (...) {
+                }
+                send_error(res, internal_error(what));
+            });
+        http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+            server_.metrics_.count_request(endpoint_label(req.path), res.status);
+        });
+
+        http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+            if (server_.shutting_down_) {
+                return send_error(res, overloaded("the server is shutting down"));
+            }
+            send_json(res, R"({"status":"ok"})");
+        });
+        http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+            std::vector<RunnerGauges> gauges;
+            for (const ServedModel& model : server_.models_) {
+                const RunnerStats stats = model.runner->stats();
+                gauges.push_back({model.runner->name(), stats.n_slots, stats.active_slots,
+                                  stats.queued, stats.kv_tokens_used, stats.kv_tokens_total});
+            }
+            res.set_content(server_.metrics_.render(gauges), "text/plain; version=0.0.4");
+        });
+        http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+            json data = json::array();
+            for (const ServedModel& model : server_.models_) data.push_back(model_json(model));
+            send_json(res, json{{"object", "list"}, {"data", data}}.dump());
+        });
+        http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+            const std::string id = req.matches[1];
+            const ServedModel* model = find_model(id);
+            if (!model) return send_error(res, model_not_found(id));
+            send_json(res, model_json(*model).dump());
+        });
+        http.Post("/v1/chat/completions",
+                  [this](const httplib::Request& req, httplib::Response& res) { chat(req, res); });
+        http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
+            completion(req, res);
+        });
+    }
+
+private:
+    // API keys and shutdown, before any route runs.
+    httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
+        using HR = httplib::Server::HandlerResponse;
+        const std::vector<std::string>& keys = server_.options_.api_keys;
+        if (!keys.empty() && req.path != "/health") {
+            const std::string header = req.get_header_value("Authorization");
+            const std::string prefix = "Bearer ";
+            bool ok = false;
+            if (header.rfind(prefix, 0) == 0) {
+                const std::string given = header.substr(prefix.size());
+                for (const std::string& key : keys) ok |= same_secret(given, key);
+            }
+            if (!ok) {
+                send_error(res, unauthorized(header.empty()
+                                                 ? "no API key: send 'Authorization: Bearer KEY'"
+                                                 : "the API key is not valid"));
+                return HR::Handled;
+            }
+        }
+        if (server_.shutting_down_ && req.method == "POST") {
+            send_error(res, overloaded("the server is shutting down"));
+            return HR::Handled;
+        }
+        return HR::Unhandled;
+    }
+
+    json model_json(const ServedModel& model) const {
+        return {{"id", model.runner->name()},
+                {"object", "model"},
+                {"created", model.runner->created_unix()},
+                {"owned_by", "souverain"},
+                {"context_length", model.runner->n_ctx()}};
+    }
+
+    ServedModel* find_model(const std::string& name) {
+        for (ServedModel& model : server_.models_) {
+            if (model.runner->name() == name) return &model;
+        }
+        return nullptr;
+    }
+
+    void chat(const httplib::Request& req, httplib::Response& res) {
+        auto parsed = parse_chat_completion_request(req.body);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
+        ChatCompletionRequest& request = std::get<ChatCompletionRequest>(parsed);
+        ServedModel* model = find_model(request.options.model);
+        if (!model) return send_error(res, model_not_found(request.options.model));
+
+        const Vocab& vocab = model->runner->model().vocab();
+        ChatTemplateInputs inputs;
+        inputs.messages = request.messages;
+        inputs.add_generation_prompt = true;
+        if (vocab.bos_id() >= 0) inputs.bos_token = vocab.token_to_piece(vocab.bos_id());
+        if (vocab.eos_id() >= 0) inputs.eos_token = vocab.token_to_piece(vocab.eos_id());
+        Result<std::string> prompt = model->chat_template.apply(inputs);
+        if (!prompt) {
+            // raise_exception() in a template: the conversation is refused as the model's
+            // authors wrote it (e.g. roles that do not alternate).
+            const Error& error = prompt.error();
+            return send_error(res,
+                              error.code == ErrorCode::INVALID_ARGUMENT
+                                  ? invalid_value("messages", error.message, "invalid_conversation")
+                                  : internal_error("the chat template failed: " + error.message));
+        }
+        // Templates that write the BOS text themselves must not get a second BOS.
+        const bool template_has_bos =
+            !inputs.bos_token.empty() && prompt->rfind(inputs.bos_token, 0) == 0;
+        std::vector<int32_t> tokens =
+            vocab.tokenize(*prompt, /*add_special=*/!template_has_bos, /*parse_special=*/true);
+        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/true, "");
+    }
+
+    void completion(const httplib::Request& req, httplib::Response& res) {
+        auto parsed = parse_completion_request(req.body);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
+        CompletionRequest& request = std::get<CompletionRequest>(parsed);
+        ServedModel* model = find_model(request.options.model);
+        if (!model) return send_error(res, model_not_found(request.options.model));
+        const Vocab& vocab = model->runner->model().vocab();
+        std::vector<int32_t> tokens;
+        std::string echo_text;
+        if (auto* text = std::get_if<std::string>(&request.prompt)) {
+            tokens = vocab.tokenize(*text, /*add_special=*/true, /*parse_special=*/true);
+            if (request.echo) echo_text = *text;
+        } else {
+            tokens = std::get<std::vector<int32_t>>(request.prompt);
+            for (size_t idx = 0; idx < tokens.size(); ++idx) {
+                if (tokens[idx] >= vocab.n_tokens()) {
+                    return send_error(
+                        res, invalid_value("prompt[" + std::to_string(idx) + "]",
+                                           "token id " + std::to_string(tokens[idx]) +
+                                               " is outside the vocabulary of " +
+                                               std::to_string(vocab.n_tokens()) + " tokens"));
+                }
+            }
+            if (request.echo) echo_text = vocab.detokenize(tokens, /*remove_special=*/false);
+        }
+        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/false,
+                 std::move(echo_text));
+    }
+
+    void generate(const httplib::Request&, httplib::Response& res, ServedModel& model,
+                  const GenerationOptions& options, std::vector<int32_t> prompt, bool chat,
+                  std::string echo_text) {
+        const int64_t n_ctx = model.runner->n_ctx();
+        const int64_t n_prompt = (int64_t)prompt.size();
+        if (n_prompt == 0) {
+            return send_error(res,
+                              invalid_value(chat ? "messages" : "prompt", "the prompt is empty"));
+        }
+        if (n_prompt >= n_ctx) {
+            return send_error(res,
+                              context_length_exceeded(
+                                  chat ? "messages" : "prompt",
+                                  "the prompt is " + std::to_string(n_prompt) +
+                                      " tokens long; the context holds " + std::to_string(n_ctx) +
+                                      " tokens, and at least one must be left to generate"));
+        }
+        if (options.max_tokens && n_prompt + *options.max_tokens > n_ctx) {
+            return send_error(
+                res, context_length_exceeded(
+                         "max_tokens",
+                         "the prompt (" + std::to_string(n_prompt) + " tokens) plus max_tokens (" +
+                             std::to_string(*options.max_tokens) + ") exceed the context of " +
+                             std::to_string(n_ctx) + " tokens"));
+        }
+        const int32_t max_tokens =
+            options.max_tokens ? *options.max_tokens : (int32_t)(n_ctx - n_prompt);
+
+        auto state = std::make_shared<StreamState>();
+        state->channel = std::make_shared<RequestChannel>();
+        state->header = {make_response_id(chat ? "chatcmpl-" : "cmpl-"),
+                         (int64_t)std::time(nullptr), model.runner->name()};
+        state->chat = chat;
+        state->stream = options.stream;
+        state->with_logprobs = options.logprobs;
+        state->include_usage = options.include_usage;
+        state->echo_text = std::move(echo_text);
+        state->choices.resize((size_t)options.n);
+        state->started.assign((size_t)options.n, false);
+        state->done.assign((size_t)options.n, false);
+
+        const uint64_t seed = options.seed ? *options.seed : std::random_device{}();
+        std::vector<GenerationJob> jobs;
+        for (int32_t choice = 0; choice < options.n; ++choice) {
+            GenerationJob job;
+            job.prompt = prompt;
+            job.sampling.temperature = options.temperature;
+            job.sampling.top_p = options.top_p;
+            job.sampling.top_k = options.top_k;
+            job.sampling.min_p = options.min_p;
+            job.sampling.repeat_penalty = options.repeat_penalty;
+            job.sampling.presence_penalty = options.presence_penalty;
+            job.sampling.frequency_penalty = options.frequency_penalty;
+            job.sampling.seed = seed + (uint64_t)choice;
+            job.max_tokens = max_tokens;
+            job.stop = options.stop;
+            job.logprobs = options.logprobs;
+            job.top_logprobs = options.top_logprobs;
+            job.choice = choice;
+            job.channel = state->channel;
+            job.submitted_at = Clock::now();
+            jobs.push_back(std::move(job));
+        }
+        if (!model.runner->submit(std::move(jobs))) {
+            return send_error(res, overloaded(server_.shutting_down_
+                                                  ? "the server is shutting down"
+                                                  : "every slot is busy and the queue is full; "
+                                                    "retry later"));
+        }
+
+        auto releaser = [state](bool success) {
+            if (!success) state->channel->cancel();
+        };
+        if (options.stream) {
+            res.set_header("Cache-Control", "no-cache");
+            res.set_header("X-Accel-Buffering", "no");
+            res.set_chunked_content_provider(
+                "text/event-stream",
+                [state](size_t, httplib::DataSink& sink) { return pump_stream(*state, sink); },
+                releaser);
+        } else {
+            res.set_chunked_content_provider(
+                "application/json",
+                [state](size_t, httplib::DataSink& sink) { return pump_body(*state, sink); },
+                releaser);
+        }
+    }
+
+    // One call per httplib loop: waits briefly for an event and writes what it brings.
+    // Returns false to abort (the client is gone).
+    static bool pump_stream(StreamState& state, httplib::DataSink& sink) {
+        auto write = [&](const std::string& text) {
+            state.last_write = Clock::now();
+            if (sink.write(text.data(), text.size())) return true;
+            state.channel->cancel();
+            return false;
+        };
+        GenerationEvent event;
+        if (!state.channel->pop(event, kPollInterval)) {
+            if (Clock::now() - state.last_write < kHeartbeatInterval) return true;
+            return write(": keep-alive\n\n");
+        }
+        const auto chunk = [&](const ChunkContent& content) {
+            return sse(state.chat ? chat_chunk(state.header, content, state.include_usage)
+                                  : text_chunk(state.header, content, state.include_usage));
+        };
+        const size_t choice = (size_t)event.choice;
+        std::string out;
+        if (event.kind != GenerationEvent::Kind::ERROR && !state.started[choice]) {
+            state.started[choice] = true;
+            if (state.chat) {
+                ChunkContent first;
+                first.choice = event.choice;
+                first.role = true;
+                out += chunk(first);
+            } else if (!state.echo_text.empty()) {
+                ChunkContent echo;
+                echo.choice = event.choice;
+                echo.text = state.echo_text;
+                out += chunk(echo);
+            }
+        }
+        switch (event.kind) {
+            case GenerationEvent::Kind::TEXT: {
+                ChunkContent content;
+                content.choice = event.choice;
+                content.text = event.text;
+                if (state.with_logprobs) content.logprobs = &event.logprobs;
+                out += chunk(content);
+                return write(out);
+            }
+            case GenerationEvent::Kind::DONE: {
+                ChunkContent last;
+                last.choice = event.choice;
+                last.finish = event.finish_reason;
+                out += chunk(last);
+                state.done[choice] = true;
+                state.usage.prompt_tokens = event.n_prompt_tokens;
+                state.usage.completion_tokens += event.n_completion_tokens;
+                if (++state.n_done == (int32_t)state.done.size()) {
+                    if (state.include_usage)
+                        out += sse(usage_chunk(state.header, state.chat, state.usage));
+                    out += sse("[DONE]");
+                    if (!write(out)) return false;
+                    sink.done();
+                    return true;
+                }
+                return write(out);
+            }
+            case GenerationEvent::Kind::ERROR: {
+                state.channel->cancel();  // the other choices stop too
+                out += sse(api_error_from(event.error).body());
+                out += sse("[DONE]");
+                if (!write(out)) return false;
+                sink.done();
+                return true;
+            }
+        }
+        return true;
+    }
+
+    static bool pump_body(StreamState& state, httplib::DataSink& sink) {
+        GenerationEvent event;
+        if (!state.channel->pop(event, kPollInterval)) {
+            if (Clock::now() - state.last_write < kHeartbeatInterval) return true;
+            state.last_write = Clock::now();
+            // Whitespace before a JSON value is valid JSON; it tells whether the client is
+            // still there.
+            if (sink.write(" ", 1)) return true;
+            state.channel->cancel();
+            return false;
+        }
+        ChoiceResult& choice = state.choices[(size_t)event.choice];
+        switch (event.kind) {
+            case GenerationEvent::Kind::TEXT:
+                choice.text += event.text;
+                for (TokenLogprob& token : event.logprobs)
+                    choice.logprobs.push_back(std::move(token));
+                return true;
+            case GenerationEvent::Kind::DONE: {
+                choice.finish_reason = event.finish_reason;
+                state.usage.prompt_tokens = event.n_prompt_tokens;
+                state.usage.completion_tokens += event.n_completion_tokens;
+                if (++state.n_done < (int32_t)state.choices.size()) return true;
+                if (!state.echo_text.empty()) {
+                    for (ChoiceResult& c : state.choices) c.text = state.echo_text + c.text;
+                }
+                const std::string body =
+                    state.chat ? chat_completion_body(state.header, state.choices,
+                                                      state.with_logprobs, state.usage)
+                               : text_completion_body(state.header, state.choices,
+                                                      state.with_logprobs, state.usage);
+                if (!sink.write(body.data(), body.size())) return false;
+                sink.done();
+                return true;
+            }
+            case GenerationEvent::Kind::ERROR: {
+                state.channel->cancel();
+                // The status line (200) is already sent; the body says what went wrong.
+                const std::string body = api_error_from(event.error).body();
+                if (!sink.write(body.data(), body.size())) return false;
+                sink.done();
+                return true;
+            }
+        }
+        return true;
+    }
+
+    HttpServer& server_;
+};
+
+HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics)
+    : options_(std::move(options)),
+      models_(std::move(models)),
+      metrics_(metrics),
+      http_(std::make_unique<httplib::Server>()),
+      routes_(std::make_unique<Routes>(*this)) {
+    int n_threads = options_.n_http_threads;
+    if (n_threads <= 0) {
+        // Every running or queued sequence may hold an HTTP thread while it streams, plus a
+        // few for quick requests (health, metrics, errors) while all of those wait.
+        n_threads = 8;
+        for (const ServedModel& model : models_) {
+            const RunnerStats stats = model.runner->stats();
+            n_threads += stats.n_slots;
+        }
+        n_threads += 64;
+    }
+    http_->new_task_queue = [n_threads] { return new httplib::ThreadPool((size_t)n_threads); };
+    http_->set_payload_max_length(options_.max_body_bytes);
+    http_->set_read_timeout(30, 0);
+    http_->set_write_timeout(30, 0);
+    http_->set_keep_alive_timeout(5);
+    http_->set_tcp_nodelay(true);
+    routes_->install(*http_);
+}
+
+HttpServer::~HttpServer() {
+    shutdown();
+}
+
+Status HttpServer::bind() {
+    if (options_.port == 0) {
+        port_ = http_->bind_to_any_port(options_.host);
+    } else {
+        port_ = http_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+    }
+    if (port_ <= 0) {
+        return make_error(ErrorCode::IO, "cannot listen on " + options_.host + ":" +
+                                             std::to_string(options_.port) +
+                                             " (address in use or not valid)");
+    }
+    return Status::success();
+}
+
+void HttpServer::run() {
+    http_->listen_after_bind();
+}
+
+void HttpServer::shutdown() {
+    if (shutting_down_.exchange(true)) return;
+    for (ServedModel& model : models_) model.runner->begin_drain();
+    const auto deadline =
+        Clock::now() + std::chrono::milliseconds((int64_t)(options_.shutdown_grace_seconds * 1000));
+    for (ServedModel& model : models_) {
+        while (!model.runner->idle() && Clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    // What did not finish in time ends with an error event, which its HTTP thread writes.
+    for (ServedModel& model : models_) model.runner->stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    http_->stop();
+}
+
+}  // namespace souverain::server

@@ -1,0 +1,71 @@
+#pragma once
+// The HTTP edge (cpp-httplib): routes, API keys, body limits, Server-Sent Events.
+//
+// HTTP threads parse and validate a request into plain structs (openai_request.h), apply the
+// model's chat template, tokenize, and hand GenerationJobs to the model's runner; then they
+// wait on the request's channel and write what comes back: one JSON body, or one SSE chunk
+// per event. A failed write (the client went away) cancels the request, which frees its
+// slots at the runner's next step.
+//
+// Ownership: the server owns the runners. Thread-safety: run() blocks on the calling thread;
+// shutdown() may be called from another thread.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "server/chat_template.h"
+#include "server/metrics.h"
+#include "server/model_runner.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace souverain::server {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;                          // 0: any free port (see port())
+    std::vector<std::string> api_keys;        // empty: no authentication
+    size_t max_body_bytes = 4 * 1024 * 1024;  // larger bodies get 413
+    int n_http_threads = 0;                   // 0: enough for every slot and queued request
+    double shutdown_grace_seconds = 10.0;     // running requests may finish this long
+};
+
+// A model as the server knows it: its runner and its chat template.
+struct ServedModel {
+    std::unique_ptr<ModelRunner> runner;
+    ChatTemplate chat_template;
+    bool template_from_model = false;  // false: the fallback template
+};
+
+class HttpServer {
+public:
+    HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics);
+    ~HttpServer();
+
+    // Binds the listening socket; fails when the address is taken or invalid.
+    Status bind();
+    int port() const { return port_; }
+
+    // Serves until shutdown(); returns when every handler thread has ended.
+    void run();
+
+    // Stops accepting requests (new ones get 503), lets running ones finish for up to the
+    // grace period, cancels what is left, then stops the listener. Idempotent.
+    void shutdown();
+
+private:
+    class Routes;
+    ServerOptions options_;
+    std::vector<ServedModel> models_;
+    Metrics& metrics_;
+    std::unique_ptr<httplib::Server> http_;
+    std::unique_ptr<Routes> routes_;
+    std::atomic<bool> shutting_down_{false};
+    int port_ = 0;
+};
+
+}  // namespace souverain::server
