@@ -18,11 +18,6 @@ namespace {
     fail(v.as_string().empty() ? "value is undefined" : v.as_string());
 }
 
-int64_t checked(bool overflow, int64_t value) {
-    if (overflow) fail("integer overflow");
-    return value;
-}
-
 }  // namespace
 
 Result<std::string> render(const Stmt& root, const ValueDict& variables,
@@ -424,7 +419,8 @@ Value Interpreter::eval_binary(const Expr& e) {
             symbol = "+";
             if (ints) {
                 int64_t r;
-                return Value::integer(checked(__builtin_add_overflow(a.as_int(), b.as_int(), &r), r));
+                if (__builtin_add_overflow(a.as_int(), b.as_int(), &r)) fail("integer overflow");
+                return Value::integer(r);
             }
             if (numbers) return Value::number(a.as_double() + b.as_double());
             if (a.is_string() && b.is_string()) {
@@ -442,7 +438,8 @@ Value Interpreter::eval_binary(const Expr& e) {
             symbol = "-";
             if (ints) {
                 int64_t r;
-                return Value::integer(checked(__builtin_sub_overflow(a.as_int(), b.as_int(), &r), r));
+                if (__builtin_sub_overflow(a.as_int(), b.as_int(), &r)) fail("integer overflow");
+                return Value::integer(r);
             }
             if (numbers) return Value::number(a.as_double() - b.as_double());
             break;
@@ -450,7 +447,8 @@ Value Interpreter::eval_binary(const Expr& e) {
             symbol = "*";
             if (ints) {
                 int64_t r;
-                return Value::integer(checked(__builtin_mul_overflow(a.as_int(), b.as_int(), &r), r));
+                if (__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) fail("integer overflow");
+                return Value::integer(r);
             }
             if (numbers) return Value::number(a.as_double() * b.as_double());
             const Value* seq = a.is_string() || a.is_list() ? &a : &b;

@@ -22,7 +22,7 @@ namespace souverain::server::jinja {
 struct RenderLimits {
     size_t max_output_bytes = size_t{16} << 20;  // the rendered text, and any one string value
     size_t max_list_items = 1'000'000;
-    uint64_t max_steps = 5'000'000;  // statements + loop iterations + calls + filters
+    uint64_t max_steps = 1'000'000;  // statements + loop iterations + calls + filters
     int max_call_depth = 16;         // macro calls nested
 };
 
