@@ -17,14 +17,15 @@ namespace {
 
 constexpr int64_t MAX_RANGE = 100000;  // as Jinja's sandbox
 
-const Value& arg(const CallArgs& a, size_t i, std::string_view name, const Value& fallback) {
+// By value: callers pass temporaries as the fallback.
+Value arg(const CallArgs& a, size_t i, std::string_view name, const Value& fallback) {
     const Value* v = a.get(i, name);
     return v ? *v : fallback;
 }
 
-const Value& require_string(const Value& v, const char* what) {
+std::string require_string(const Value& v, const char* what) {
     if (!v.is_string()) fail(std::string(what) + " expects a string, got " + v.type_name());
-    return v;
+    return v.as_string();
 }
 
 int64_t require_int(const Value& v, const char* what) {
@@ -88,7 +89,7 @@ std::vector<std::string> py_split(const std::string& s, const Value& sep, int64_
         }
         return parts;
     }
-    const std::string& d = require_string(sep, "split").as_string();
+    const std::string& d = require_string(sep, "split");
     if (d.empty()) fail("empty separator");
     size_t pos = 0;
     while (maxsplit < 0 || static_cast<int64_t>(parts.size()) < maxsplit) {
@@ -158,7 +159,7 @@ Value string_method(const Value& self, std::string_view name) {
         return method([s, left, right](Interpreter&, const CallArgs& a) {
             const Value& chars = arg(a, 0, "chars", Value::none());
             if (chars.is_none()) return Value::string(py_strip(s, left, right, nullptr));
-            const std::u32string set = utf8_decode(require_string(chars, "strip").as_string());
+            const std::u32string set = utf8_decode(require_string(chars, "strip"));
             return Value::string(py_strip(s, left, right, &set));
         });
     }
@@ -185,7 +186,7 @@ Value string_method(const Value& self, std::string_view name) {
             const Value& p = arg(a, 0, "prefix", Value());
             ValueList options = p.is_list() ? p.as_list() : ValueList{p};
             for (const Value& o : options) {
-                const std::string& t = require_string(o, start ? "startswith" : "endswith").as_string();
+                const std::string& t = require_string(o, start ? "startswith" : "endswith");
                 const bool hit = t.size() <= s.size() &&
                                  (start ? s.compare(0, t.size(), t) == 0
                                         : s.compare(s.size() - t.size(), t.size(), t) == 0);
@@ -196,8 +197,8 @@ Value string_method(const Value& self, std::string_view name) {
     }
     if (name == "replace") {
         return method([s](Interpreter& in, const CallArgs& a) {
-            const std::string& old = require_string(arg(a, 0, "old", Value()), "replace").as_string();
-            const std::string& rep = require_string(arg(a, 1, "new", Value()), "replace").as_string();
+            const std::string& old = require_string(arg(a, 0, "old", Value()), "replace");
+            const std::string& rep = require_string(arg(a, 1, "new", Value()), "replace");
             const int64_t count = require_int(arg(a, 2, "count", Value::integer(-1)), "replace");
             return Value::string(py_replace(in, s, old, rep, count));
         });
@@ -205,7 +206,7 @@ Value string_method(const Value& self, std::string_view name) {
     if (name == "find" || name == "count") {
         const bool find = name == "find";
         return method([s, find](Interpreter&, const CallArgs& a) {
-            const std::string& t = require_string(arg(a, 0, "sub", Value()), "find").as_string();
+            const std::string& t = require_string(arg(a, 0, "sub", Value()), "find");
             if (find) {
                 const size_t at = s.find(t);
                 return Value::integer(at == std::string::npos ? -1 : static_cast<int64_t>(utf8_length(s.substr(0, at))));
@@ -353,7 +354,7 @@ ValueList select_items(Interpreter& in, const Value& seq, const CallArgs& a, boo
     ValueList out;
     const size_t first_test = by_attr ? 1 : 0;
     std::string attribute;
-    if (by_attr) attribute = require_string(arg(a, 0, "attribute", Value()), "selectattr").as_string();
+    if (by_attr) attribute = require_string(arg(a, 0, "attribute", Value()), "selectattr");
     for (const Value& item : in.iterate(seq)) {
         in.step();
         const Value subject = by_attr ? attribute_of(in, item, attribute) : item;
@@ -361,7 +362,7 @@ ValueList select_items(Interpreter& in, const Value& seq, const CallArgs& a, boo
         if (a.positional.size() <= first_test) {
             passed = subject.truthy();
         } else {
-            const std::string& test = require_string(a.positional[first_test], "select").as_string();
+            const std::string& test = require_string(a.positional[first_test], "select");
             CallArgs test_args;
             test_args.positional.assign(a.positional.begin() + static_cast<long>(first_test) + 1, a.positional.end());
             passed = run_test(in, test, subject, test_args);
@@ -464,7 +465,7 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
     if (name == "trim") {
         const Value& chars = arg(a, 0, "chars", none);
         if (chars.is_none()) return Value::string(py_strip(v.to_str(), true, true, nullptr));
-        const std::u32string set = utf8_decode(require_string(chars, "trim").as_string());
+        const std::u32string set = utf8_decode(require_string(chars, "trim"));
         return Value::string(py_strip(v.to_str(), true, true, &set));
     }
     if (name == "upper") return Value::string(py_upper(v.to_str()));
@@ -574,7 +575,7 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
                 if (a.positional.empty()) fail("map requires a filter argument");
                 CallArgs rest;
                 rest.positional.assign(a.positional.begin() + 1, a.positional.end());
-                out.push_back(apply_filter(in, require_string(a.positional[0], "map").as_string(), item, rest));
+                out.push_back(apply_filter(in, require_string(a.positional[0], "map"), item, rest));
             }
         }
         return Value::list(std::move(out));
@@ -653,7 +654,7 @@ void add_globals(ValueDict& globals) {
         return Value::dict(std::move(d));
     }));
     globals.set("strftime_now", Value::callable("strftime_now", [](Interpreter& in, const CallArgs& a) {
-        const std::string format = require_string(arg(a, 0, "format", Value()), "strftime_now").as_string();
+        const std::string format = require_string(arg(a, 0, "format", Value()), "strftime_now");
         if (format.size() > 256) fail("strftime_now: format too long");
         const std::time_t now = in.options().now.value_or(std::time(nullptr));
         std::tm tm{};
