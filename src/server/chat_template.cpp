@@ -1,23 +1,56 @@
 #include "server/chat_template.h"
 
+#include "server/jinja/interpreter.h"
+#include "server/jinja/parser.h"
+
 namespace souverain::server {
 
-Result<ChatTemplate> ChatTemplate::parse(std::string_view) {
-    return ChatTemplate();
+namespace {
+
+constexpr std::string_view CHATML_TEMPLATE =
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+}  // namespace
+
+Result<ChatTemplate> ChatTemplate::parse(std::string_view source) {
+    auto root = jinja::parse_template(source);
+    if (!root.ok()) return root.error();
+    return ChatTemplate(std::make_shared<const std::string>(source),
+                        std::shared_ptr<const jinja::Stmt>(std::move(*root)));
 }
 
 const ChatTemplate& ChatTemplate::fallback() {
-    static const ChatTemplate instance;
-    return instance;
+    static const ChatTemplate chatml = [] {
+        auto parsed = parse(CHATML_TEMPLATE);
+        assert(parsed.ok());
+        return std::move(*parsed);
+    }();
+    return chatml;
 }
 
 Result<std::string> ChatTemplate::apply(const ChatTemplateInputs& inputs) const {
-    std::string out;
-    for (const ChatMessage& message : inputs.messages) {
-        out += "<|im_start|>" + message.role + "\n" + message.content + "<|im_end|>\n";
+    using jinja::Value;
+    jinja::ValueList messages;
+    messages.reserve(inputs.messages.size());
+    for (const ChatMessage& m : inputs.messages) {
+        jinja::ValueDict d;
+        d.set("role", Value::string(m.role));
+        d.set("content", Value::string(m.content));
+        messages.push_back(Value::dict(std::move(d)));
     }
-    if (inputs.add_generation_prompt) out += "<|im_start|>assistant\n";
-    return out;
+    jinja::ValueDict variables;
+    variables.set("messages", Value::list(std::move(messages)));
+    variables.set("add_generation_prompt", Value::boolean(inputs.add_generation_prompt));
+    variables.set("bos_token", Value::string(inputs.bos_token));
+    variables.set("eos_token", Value::string(inputs.eos_token));
+    // transformers passes these explicitly as None when a request has none.
+    variables.set("tools", Value::none());
+    variables.set("documents", Value::none());
+    static const jinja::RenderOptions options;
+    return jinja::render(*root_, variables, options);
 }
 
 }  // namespace souverain::server

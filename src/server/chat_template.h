@@ -1,5 +1,10 @@
 #pragma once
-// STAND-IN until the Jinja interpreter lands (branch `jinja`): same API, fallback only.
+// Chat templates: the Jinja2 templates models ship in their GGUF metadata
+// (`tokenizer.chat_template`) that turn a conversation into the prompt text the model was
+// trained on. Rendered by our own interpreter (server/jinja/), with the settings Hugging Face
+// uses (trim_blocks, lstrip_blocks, raise_exception, tojson) so that a template gives the same
+// text here as in transformers.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -7,6 +12,10 @@
 #include "common/error.h"
 
 namespace souverain::server {
+
+namespace jinja {
+struct Stmt;
+}
 
 struct ChatMessage {
     std::string role;
@@ -16,15 +25,40 @@ struct ChatMessage {
 struct ChatTemplateInputs {
     std::vector<ChatMessage> messages;
     bool add_generation_prompt = true;
-    std::string bos_token;
+    std::string bos_token;  // the model's BOS/EOS token texts, as templates reference them
     std::string eos_token;
 };
 
 class ChatTemplate {
 public:
+    // Parses a template; a syntax error is an Error (ErrorCode::FORMAT) naming line and column.
     static Result<ChatTemplate> parse(std::string_view source);
+
+    // The template used when a model ships none: ChatML
+    // ("<|im_start|>role\ncontent<|im_end|>\n" per message, then "<|im_start|>assistant\n").
+    // It is what transformers used as its default template and what llama.cpp falls back to,
+    // it marks roles unambiguously, and it needs no BOS/EOS text, so it degrades gracefully on
+    // models trained with another format.
     static const ChatTemplate& fallback();
+
+    // Renders the conversation. raise_exception("msg") in the template becomes an Error with
+    // ErrorCode::INVALID_ARGUMENT whose message is the template's message; runtime errors
+    // (undefined filter, type errors) are ErrorCode::FORMAT; a template that exceeds the work,
+    // output or recursion limits is ErrorCode::OUT_OF_RANGE.
+    // Thread-safe: const, may run concurrently on one parsed template.
     Result<std::string> apply(const ChatTemplateInputs& inputs) const;
+
+    // The template text this was parsed from.
+    const std::string& source() const { return *source_; }
+
+    // Copyable and movable; copies share the immutable parsed tree.
+
+private:
+    ChatTemplate(std::shared_ptr<const std::string> source, std::shared_ptr<const jinja::Stmt> root)
+        : source_(std::move(source)), root_(std::move(root)) {}
+
+    std::shared_ptr<const std::string> source_;
+    std::shared_ptr<const jinja::Stmt> root_;
 };
 
 }  // namespace souverain::server

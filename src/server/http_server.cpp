@@ -210,11 +210,21 @@ private:
         if (!prompt) {
             // raise_exception() in a template: the conversation is refused as the model's
             // authors wrote it (e.g. roles that do not alternate).
+            // A template that runs into its work or size limits was given too much (400);
+            // any other failure is the template's own fault (500).
             const Error& error = prompt.error();
+            if (error.code == ErrorCode::INVALID_ARGUMENT) {
+                return send_error(res,
+                                  invalid_value("messages", error.message, "invalid_conversation"));
+            }
+            if (error.code == ErrorCode::OUT_OF_RANGE) {
+                return send_error(
+                    res, invalid_value("messages",
+                                       "the conversation is too large for the chat template: " +
+                                           error.message));
+            }
             return send_error(res,
-                              error.code == ErrorCode::INVALID_ARGUMENT
-                                  ? invalid_value("messages", error.message, "invalid_conversation")
-                                  : internal_error("the chat template failed: " + error.message));
+                              internal_error("the model's chat template failed: " + error.message));
         }
         // Templates that write the BOS text themselves must not get a second BOS.
         const bool template_has_bos =

@@ -37,7 +37,7 @@ struct ServerOptions {
 // A model as the server knows it: its runner and its chat template.
 struct ServedModel {
     std::unique_ptr<ModelRunner> runner;
-    ChatTemplate chat_template;
+    ChatTemplate chat_template = ChatTemplate::fallback();
     bool template_from_model = false;  // false: the fallback template
 };
 
