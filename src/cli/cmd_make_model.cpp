@@ -1,4 +1,6 @@
 // souverain make-model: random-weight GGUF models with real shapes (see engine/make_model.h).
+#include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "cli/commands.h"
@@ -21,7 +23,15 @@ void register_make_model(CLI::App& app) {
     cmd->add_option("--seed", options->seed, "Random seed")->capture_default_str();
     cmd->add_option("-o,--output", options->output_path, "Output GGUF path")->required();
     cmd->add_option("--threads", *n_threads, "Threads (0: all cores)");
-    cmd->callback([options, n_threads] {
+    auto template_path = std::make_shared<std::string>();
+    cmd->add_option("--chat-template", *template_path,
+                    "File whose Jinja text becomes tokenizer.chat_template")
+        ->check(CLI::ExistingFile);
+    cmd->callback([options, n_threads, template_path] {
+        if (!template_path->empty()) {
+            std::ifstream in(*template_path, std::ios::binary);
+            options->chat_template.assign(std::istreambuf_iterator<char>(in), {});
+        }
         ThreadPool pool(*n_threads);
         set_exit_code(write_with_progress("make-model", options->output_path,
                                           [&](const TensorWriteProgress& progress) {

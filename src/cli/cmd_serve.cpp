@@ -161,12 +161,10 @@ void register_serve(CLI::App& app) {
         ->required();
     cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", options->port, "Port (0: any free port)")->capture_default_str();
-    cmd->add_option("--parallel", options->parallel,
-                    "Sequences decoded together (slots) per model")
+    cmd->add_option("--parallel", options->parallel, "Sequences decoded together (slots) per model")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
-    cmd->add_option("--ctx", options->n_ctx,
-                    "Context length of each slot (capped at the model's)")
+    cmd->add_option("--ctx", options->n_ctx, "Context length of each slot (capped at the model's)")
         ->check(CLI::Range(16, 1 << 20))
         ->capture_default_str();
     cmd->add_option("--threads", options->n_threads, "Threads per model (0: one per core)")

@@ -138,7 +138,12 @@ Status make_model(const MakeModelOptions& options, ThreadPool& pool,
     writer.set_f32("llama.attention.layer_norm_rms_epsilon", preset->rms_eps);
     writer.set_u32("llama.vocab_size", (uint32_t)n_vocab);
     for (const GgufKeyValue& kv : (*vocab_file)->metadata()) {
-        if (kv.key.substr(0, 10) == "tokenizer.") writer.copy_value(kv.key, kv.value);
+        if (kv.key.substr(0, 10) != "tokenizer.") continue;
+        if (kv.key == "tokenizer.chat_template" && !options.chat_template.empty()) continue;
+        writer.copy_value(kv.key, kv.value);
+    }
+    if (!options.chat_template.empty()) {
+        writer.set_string("tokenizer.chat_template", options.chat_template);
     }
 
     const int64_t n_embd = preset->n_embd;

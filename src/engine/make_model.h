@@ -34,8 +34,9 @@ std::vector<std::string> model_preset_names();
 struct MakeModelOptions {
     std::string arch = "llama";
     std::string preset;
-    std::string type = "f32";  // a QuantRecipe name
-    std::string vocab_path;    // GGUF whose tokenizer.* metadata is copied
+    std::string type = "f32";   // a QuantRecipe name
+    std::string vocab_path;     // GGUF whose tokenizer.* metadata is copied
+    std::string chat_template;  // non-empty: written as tokenizer.chat_template (Jinja text)
     uint64_t seed = 0;
     std::string output_path;
 };

@@ -321,6 +321,7 @@ private:
             job.stop = options.stop;
             job.logprobs = options.logprobs;
             job.top_logprobs = options.top_logprobs;
+            job.ignore_eos = options.ignore_eos;
             job.choice = choice;
             job.channel = state->channel;
             job.submitted_at = Clock::now();

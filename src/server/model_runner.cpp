@@ -265,7 +265,7 @@ void ModelRunner::emit_token(Slot& slot, const float* logits_row) {
     ++slot.n_generated;
     slot.history.push_back(token);
 
-    if (vocab.is_eog(token)) return finish(slot, FinishReason::STOP);
+    if (vocab.is_eog(token) && !slot.job.ignore_eos) return finish(slot, FinishReason::STOP);
 
     GenerationEvent event;
     event.choice = slot.job.choice;

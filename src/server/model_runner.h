@@ -43,6 +43,7 @@ struct GenerationJob {
     std::vector<std::string> stop;
     bool logprobs = false;
     int32_t top_logprobs = 0;
+    bool ignore_eos = false;  // end-of-generation tokens do not end the sequence
     int32_t choice = 0;
     std::shared_ptr<RequestChannel> channel;
     std::chrono::steady_clock::time_point submitted_at;

@@ -222,6 +222,7 @@ void read_generation_options(FieldReader& reader, GenerationOptions& options, bo
     options.top_k = (int32_t)top_k;
     reader.read_number("min_p", options.min_p, 0.0, 1.0);
     reader.read_number("repeat_penalty", options.repeat_penalty, 0.0, 10.0);
+    reader.read_bool("ignore_eos", options.ignore_eos);
     reader.read_number("presence_penalty", options.presence_penalty, -2.0, 2.0);
     reader.read_number("frequency_penalty", options.frequency_penalty, -2.0, 2.0);
     int64_t seed = 0;

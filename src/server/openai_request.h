@@ -8,7 +8,7 @@
 // (tools, logit_bias, response_format other than text) and ignored when they do not (user,
 // store, metadata, service_tier, parallel_tool_calls). Unknown fields are refused (422), so a
 // typo such as "max_token" never passes silently. Extensions that llama.cpp and vLLM accept
-// are accepted too: top_k, min_p, repeat_penalty.
+// are accepted too: top_k, min_p, repeat_penalty, ignore_eos (benchmarks need a fixed length).
 //
 // Thread-safety: pure functions.
 #include <cstdint>
@@ -32,6 +32,7 @@ struct GenerationOptions {
     int32_t top_k = 0;            // extension; 0 disables
     float min_p = 0.0f;           // extension; 0 disables
     float repeat_penalty = 1.0f;  // extension; 1 disables
+    bool ignore_eos = false;      // extension (as vLLM): generate max_tokens whatever comes
     float presence_penalty = 0.0f;
     float frequency_penalty = 0.0f;
     std::optional<uint64_t> seed;
