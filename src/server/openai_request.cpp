@@ -140,7 +140,7 @@ std::variant<json, ApiError> parse_object(std::string_view body) {
     json root;
     try {
         root = json::parse(body.begin(), body.end());
-    } catch (const json::parse_error& error) {
+    } catch (const json::exception& error) {  // parse_error, or out_of_range for 1e999
         return invalid_json(error.what());
     }
     if (!root.is_object()) {
