@@ -25,6 +25,7 @@ struct ServeOptions {
     int64_t n_ctx = 4096;
     int32_t n_threads = 0;
     int32_t n_batch = 512;
+    int32_t n_prefill_chunk = 64;
     int32_t max_queue = 64;
     std::string cache_type = "f16";
     std::vector<std::string> api_keys;
@@ -118,6 +119,7 @@ int serve_command(const ServeOptions& options) {
         runner_options.cache_type = *cache_type;
         runner_options.n_threads = options.n_threads;
         runner_options.n_batch = std::max(options.n_batch, options.parallel);
+        runner_options.n_prefill_chunk = options.n_prefill_chunk;
         runner_options.max_queue = options.max_queue;
         auto runner = server::ModelRunner::create(name, std::move(*model), runner_options, metrics);
         if (!runner) return report_error(runner.error());
@@ -171,6 +173,10 @@ void register_serve(CLI::App& app) {
         ->check(CLI::Range(0, 1024))
         ->capture_default_str();
     cmd->add_option("--batch", options->n_batch, "Tokens per forward pass, prompt chunks included")
+        ->check(CLI::Range(1, 1 << 16))
+        ->capture_default_str();
+    cmd->add_option("--prefill-chunk", options->n_prefill_chunk,
+                    "Prompt tokens per step while other requests are generating")
         ->check(CLI::Range(1, 1 << 16))
         ->capture_default_str();
     cmd->add_option("--max-queue", options->max_queue,

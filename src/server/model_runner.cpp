@@ -105,7 +105,8 @@ bool ModelRunner::submit(std::vector<GenerationJob> jobs) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (draining_ || stopping_) return false;
-        if (queue_.size() + jobs.size() > (size_t)options_.max_queue) return false;
+        const size_t free_slots = (size_t)(options_.n_slots - n_active_);
+        if (queue_.size() + jobs.size() > free_slots + (size_t)options_.max_queue) return false;
         for (GenerationJob& job : jobs) queue_.push_back(std::move(job));
     }
     wake_.notify_one();
@@ -211,6 +212,7 @@ void ModelRunner::step(std::vector<Slot*>& active) {
         batch_slots.push_back(slot);
         --budget;
     }
+    if (!batch.empty()) budget = std::min<int64_t>(budget, options_.n_prefill_chunk);
     for (Slot* slot : active) {
         if (slot->next_token >= 0 || budget <= 0) continue;
         const size_t remaining = slot->job.prompt.size() - slot->n_prompt_fed;

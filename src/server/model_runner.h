@@ -7,8 +7,9 @@
 //   1. drops jobs whose client went away (their slots are free at once),
 //   2. moves queued jobs into free slots,
 //   3. builds one batch: one token for every slot that is generating, plus prompt chunks of
-//      slots still reading their prompt, up to `n_batch` tokens in all (long prompts are cut
-//      into chunks so they never stall the streams of the others),
+//      slots still reading their prompt: up to `n_batch` tokens when nobody is generating,
+//      `n_prefill_chunk` when somebody is (long prompts are cut into chunks so they never
+//      stall the streams of the others),
 //   4. runs one forward pass for the whole batch (weights read once for all sequences),
 //   5. samples the next token of every slot that produced logits and pushes text events.
 // Because every kernel computes each token's column independently of the others, a job's
@@ -53,9 +54,12 @@ struct RunnerOptions {
     int32_t n_slots = 4;
     int64_t n_ctx = 4096;  // per slot
     KvCacheType cache_type = KvCacheType::F16;
-    int32_t n_threads = 0;   // 0: one per hardware thread
-    int32_t n_batch = 512;   // tokens per forward pass, prompt chunks included
-    int32_t max_queue = 64;  // jobs waiting for a slot; beyond it submit() refuses
+    int32_t n_threads = 0;  // 0: one per hardware thread
+    int32_t n_batch = 512;  // tokens per forward pass, prompt chunks included
+    // While any slot is generating, prompt chunks are cut to this many tokens per step, so
+    // that a long prompt delays the others' next tokens by one short step only.
+    int32_t n_prefill_chunk = 64;
+    int32_t max_queue = 64;  // jobs waiting beyond the free slots; then submit() refuses
 };
 
 struct RunnerStats {
