@@ -16,6 +16,11 @@
 // test oracle of the SIMD versions; SIMD results agree with it to float rounding (different
 // summation order), not bit for bit.
 //
+// Continuous batching contract: at one level, the value computed for a (weight row, activation
+// column) is bit for bit the same whatever n_cols and whichever columns share the call, so a
+// request's output does not depend on the requests batched beside it
+// (tests/kernels/dot_column_independence_test.cpp).
+//
 // Thread-safety: all functions are pure; the tables are immutable after first use.
 #include <cstddef>
 #include <cstdint>

@@ -59,8 +59,10 @@ __m256 load8_act(const uint8_t* p) {
 
 template <int NCOLS, typename Weights>
 void dot_float(int64_t n, const void* w_row, const void* act, size_t act_stride, float* out) {
-    // One column gets four accumulators (FMA latency), more columns two each (register budget).
-    constexpr int N_ACC = NCOLS == 1 ? 4 : 2;
+    // Four accumulators per column whatever the column count (FMA latency; a column's sums must
+    // not depend on the columns beside it, dot.h): so at most two columns per pass (8 of the 16
+    // registers), see dot_float_cols.
+    constexpr int N_ACC = 4;
     const uint8_t* w = static_cast<const uint8_t*>(w_row);
     const uint8_t* act_cols[NCOLS];
     __m256 acc[NCOLS][N_ACC];  // F32 [8] lane partial sums
@@ -117,9 +119,14 @@ void dot_float_cols(int64_t n, const void* w_row, const void* act, size_t act_st
         case 2:
             return dot_float<2, Weights>(n, w_row, act, act_stride, out);
         case 3:
-            return dot_float<3, Weights>(n, w_row, act, act_stride, out);
+            dot_float<2, Weights>(n, w_row, act, act_stride, out);
+            return dot_float<1, Weights>(n, static_cast<const uint8_t*>(w_row),
+                                         static_cast<const uint8_t*>(act) + 2 * act_stride,
+                                         act_stride, out + 2);
         default:
-            return dot_float<4, Weights>(n, w_row, act, act_stride, out);
+            dot_float<2, Weights>(n, w_row, act, act_stride, out);
+            return dot_float<2, Weights>(n, w_row, static_cast<const uint8_t*>(act) + 2 * act_stride,
+                                         act_stride, out + 2);
     }
 }
 

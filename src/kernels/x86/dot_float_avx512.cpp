@@ -64,8 +64,9 @@ struct BF16Weights {
 
 template <int NCOLS, typename Weights>
 void dot_float(int64_t n, const void* w_row, const void* act, size_t act_stride, float* out) {
-    // One column gets four accumulators (FMA latency), more columns two each.
-    constexpr int N_ACC = NCOLS == 1 ? 4 : 2;
+    // Four accumulators per column whatever the column count: a column's sums must not depend
+    // on the columns beside it (continuous batching, dot.h), and 4 x 4 fit the 32 registers.
+    constexpr int N_ACC = 4;
     const uint8_t* w = static_cast<const uint8_t*>(w_row);
     const uint8_t* act_cols[NCOLS];
     __m512 acc[NCOLS][N_ACC];  // F32 [16] lane partial sums

@@ -8,9 +8,9 @@
 // (at most 2 * 128 * 127 in magnitude) never saturate int16. Unsigned levels (Q4_1, Q5_1) go to
 // maddubs directly.
 //
-// Scales: a step of blocks (8 for one column, 4 for two, 2 for three or four) gathers the fp16
-// fields of all its blocks and columns with scalar loads into 64-bit words and converts them
-// with one vcvtph2ps; each block and column then broadcasts its d_w * d_a from memory.
+// Scales: a step of 8 blocks gathers the fp16 fields of its blocks with scalar loads into 64-bit
+// words and converts them with one vcvtph2ps per field and column; each block and column then
+// broadcasts its d_w * d_a from memory.
 //
 // This file is compiled with -mavx2 -mfma -mf16c and called only on CPUs that have them; it
 // defines nothing inline outside its anonymous namespace and calls no shared inline function
@@ -125,51 +125,55 @@ struct Q5_1Kind {
     }
 };
 
-// Blocks per step: a step's per-block scales (one per block and column) fill one 8-float
-// vector, converted and multiplied at once.
-template <int NCOLS>
-constexpr int BLOCKS_PER_STEP = NCOLS == 1   ? 8
-                                : NCOLS == 2 ? 4
-                                             : 2;
+// Blocks per step: the fp16 scales of a step's blocks fill one 8-float vector per column.
+//
+// The arithmetic of one (row, column) dot is the same for every column count (continuous
+// batching, dot.h): block b is added to chain b % 2 as fma(float(isum lanes), d_w * d_a, chain),
+// the affine offsets m_w * s_a to an 8-lane vector at lane b % 8 (fma, from +0), and the result
+// is hsum(chain 0 + chain 1) + offset lanes 0..7 in order. Blocks past the end of a row add +0
+// to the offsets (0 * 0), which leaves them unchanged.
+constexpr int STEP = 8;
 
 template <typename Kind, int NCOLS>
 struct BlockKernel {
     static constexpr size_t ACT_BLOCK_BYTES = Kind::AFFINE ? Q8_1_BYTES : Q8_0_BYTES;
     static constexpr size_t ACT_QS_OFFSET = Kind::AFFINE ? 4 : 2;
-    static constexpr int STEP = BLOCKS_PER_STEP<NCOLS>;
 
     const uint8_t* w;
     const uint8_t* act_cols[NCOLS];
 
-    // Adds N_BLOCKS (<= STEP) blocks from first_block on into acc[block_in_step % 2][col_idx] and,
-    // for the affine types, the m * s terms into offsets (lane block * NCOLS + col_idx).
+    // Adds N_BLOCKS (<= STEP) blocks from first_block on into acc[block % 2][col_idx] and, for
+    // the affine types, offsets[col_idx] (lane = block % 8). Always inlined into the loop over
+    // steps, so that the accumulators stay in registers.
     template <int N_BLOCKS>
-    void accumulate(int64_t first_block, __m256 (*acc)[NCOLS], __m256* offsets) const {
-        // Lane block * NCOLS + col of these vectors belongs to that block and column; the fp16
-        // fields are gathered with scalar loads and converted by one vcvtph2ps each.
+    __attribute__((always_inline)) void accumulate(int64_t first_block, __m256 (*acc)[NCOLS],
+                                                   __m256* offsets) const {
+        // Lane block of these vectors belongs to that block; the fp16 fields are gathered with
+        // scalar loads and converted by one vcvtph2ps per field and column.
         uint64_t w_d[2] = {0, 0};
         uint64_t w_m[2] = {0, 0};
-        uint64_t act_d[2] = {0, 0};
-        uint64_t act_s[2] = {0, 0};
+        uint64_t act_d[NCOLS][2] = {};
+        uint64_t act_s[NCOLS][2] = {};
         for (int block_in_step = 0; block_in_step < N_BLOCKS; ++block_in_step) {
+            const int shift = 16 * (block_in_step % 4);
             const uint8_t* wb = w + (first_block + block_in_step) * Kind::BLOCK_BYTES;
+            w_d[block_in_step / 4] |= load_u16(wb) << shift;
+            if constexpr (Kind::AFFINE) w_m[block_in_step / 4] |= load_u16(wb + 2) << shift;
             for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
-                const int lane = block_in_step * NCOLS + col_idx;
-                const int shift = 16 * (lane % 4);
                 const uint8_t* ab =
                     act_cols[col_idx] + (first_block + block_in_step) * ACT_BLOCK_BYTES;
-                w_d[lane / 4] |= load_u16(wb) << shift;
-                act_d[lane / 4] |= load_u16(ab) << shift;
-                if constexpr (Kind::AFFINE) {
-                    w_m[lane / 4] |= load_u16(wb + 2) << shift;
-                    act_s[lane / 4] |= load_u16(ab + 2) << shift;
-                }
+                act_d[col_idx][block_in_step / 4] |= load_u16(ab) << shift;
+                if constexpr (Kind::AFFINE) act_s[col_idx][block_in_step / 4] |= load_u16(ab + 2) << shift;
             }
         }
-        alignas(32) float scales[8];  // F32 [8], d_w * d_a per lane
-        _mm256_store_ps(scales, _mm256_mul_ps(halves_to_float(act_d), halves_to_float(w_d)));
-        if constexpr (Kind::AFFINE) {
-            *offsets = _mm256_fmadd_ps(halves_to_float(w_m), halves_to_float(act_s), *offsets);
+        alignas(32) float scales[NCOLS][STEP];  // F32 [8] per column, d_w * d_a per block
+        const __m256 w_scale = halves_to_float(w_d);
+        for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
+            _mm256_store_ps(scales[col_idx], _mm256_mul_ps(halves_to_float(act_d[col_idx]), w_scale));
+            if constexpr (Kind::AFFINE) {
+                offsets[col_idx] = _mm256_fmadd_ps(halves_to_float(w_m),
+                                                   halves_to_float(act_s[col_idx]), offsets[col_idx]);
+            }
         }
         for (int block_in_step = 0; block_in_step < N_BLOCKS; ++block_in_step) {
             const int64_t block_idx = first_block + block_in_step;
@@ -184,10 +188,24 @@ struct BlockKernel {
                 } else {
                     isum = dot_u8_s8(magnitude, _mm256_sign_epi8(a, levels));
                 }
-                const __m256 scale = _mm256_broadcast_ss(&scales[block_in_step * NCOLS + col_idx]);
+                const __m256 scale = _mm256_broadcast_ss(&scales[col_idx][block_in_step]);
                 __m256& sum = acc[block_in_step % 2][col_idx];
                 sum = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), scale, sum);
             }
+        }
+    }
+
+    // accumulate<n_rest> for a runtime n_rest in 1 .. STEP - 1.
+    void accumulate_rest(int n_rest, int64_t first_block, __m256 (*acc)[NCOLS],
+                         __m256* offsets) const {
+        switch (n_rest) {
+            case 1: return accumulate<1>(first_block, acc, offsets);
+            case 2: return accumulate<2>(first_block, acc, offsets);
+            case 3: return accumulate<3>(first_block, acc, offsets);
+            case 4: return accumulate<4>(first_block, acc, offsets);
+            case 5: return accumulate<5>(first_block, acc, offsets);
+            case 6: return accumulate<6>(first_block, acc, offsets);
+            default: return accumulate<7>(first_block, acc, offsets);
         }
     }
 };
@@ -197,27 +215,27 @@ void dot_blocks(int64_t n, const void* w_row, const void* act, size_t act_stride
     using Kernel = BlockKernel<Kind, NCOLS>;
     Kernel kernel;
     kernel.w = static_cast<const uint8_t*>(w_row);
-    // Two accumulator sets (even and odd blocks) hide the FMA latency when columns are few.
-    __m256 acc[2][NCOLS];                  // F32 [8] lane partial sums of the scaled block sums
-    __m256 offsets = _mm256_setzero_ps();  // F32 [8] partial sums of m * s per lane
+    // Two accumulators per column (even and odd blocks) hide the FMA latency.
+    __m256 acc[2][NCOLS];     // F32 [8] lane partial sums of the scaled block sums
+    __m256 offsets[NCOLS];    // F32 [8] partial sums of m * s, lane = block % 8
     for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
         kernel.act_cols[col_idx] = static_cast<const uint8_t*>(act) + size_t(col_idx) * act_stride;
         acc[0][col_idx] = _mm256_setzero_ps();
         acc[1][col_idx] = _mm256_setzero_ps();
+        offsets[col_idx] = _mm256_setzero_ps();
     }
     const int64_t n_blocks = n / QK;
     int64_t block_idx = 0;
-    for (; block_idx + Kernel::STEP <= n_blocks; block_idx += Kernel::STEP) {
-        kernel.template accumulate<Kernel::STEP>(block_idx, acc, &offsets);
+    for (; block_idx + STEP <= n_blocks; block_idx += STEP) {
+        kernel.template accumulate<STEP>(block_idx, acc, offsets);
     }
-    for (; block_idx < n_blocks; ++block_idx)
-        kernel.template accumulate<1>(block_idx, acc, &offsets);
-    alignas(32) float offset_lanes[8];
-    _mm256_store_ps(offset_lanes, offsets);
+    if (block_idx < n_blocks) kernel.accumulate_rest(int(n_blocks - block_idx), block_idx, acc, offsets);
     for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
         out[col_idx] = horizontal_sum(_mm256_add_ps(acc[0][col_idx], acc[1][col_idx]));
         if constexpr (Kind::AFFINE) {
-            for (int lane = col_idx; lane < 8; lane += NCOLS) out[col_idx] += offset_lanes[lane];
+            alignas(32) float offset_lanes[8];
+            _mm256_store_ps(offset_lanes, offsets[col_idx]);
+            for (int lane = 0; lane < 8; ++lane) out[col_idx] += offset_lanes[lane];
         }
     }
 }

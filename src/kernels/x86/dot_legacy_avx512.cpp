@@ -12,15 +12,12 @@
 // what prefill needs.
 //
 // Scales: the fp16 fields of weights and activations sit 18..36 bytes apart. They are gathered
-// with scalar loads into 64-bit words (the vector load ports are the busiest resource here: the
-// unaligned activation pairs already cost about three load slots per pair and column) and
-// converted by one vcvtph2ps for a whole step: one step fills an 8-float vector with the
-// products d_w * d_a of every block and column it covers (4 pairs for one column, 2 for two, 1
-// for three or four); one vpermps then spreads a pair's two scales over its 16 lanes.
+// with scalar loads into 64-bit words (the vector load ports are the busiest resource here) and
+// converted by one vcvtph2ps per group of 16 blocks (see "Groups of 16 blocks" below for the
+// float arithmetic, which is the same for every column count).
 //
 // A trailing odd block is a pair whose second block is absent: its loads cover the first block
-// only and the second block's levels and scales are zero, so nothing is read past the end of a
-// row or column.
+// only and the second block's levels are zero, so nothing is read past the end of a row or column.
 //
 // Compiled with the AVX-512 flags; helpers stay in the anonymous namespace and no shared inline
 // function is called (ODR note in CMakeLists.txt).
@@ -65,13 +62,6 @@ __m256i load_256(const uint8_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
-// The fp16 field at `offset` of both blocks of a pair (block 1 absent, 0, when TAIL), packed
-// into 32 bits: block 0 in the low half.
-template <bool TAIL>
-uint64_t pair_halves(const uint8_t* pair, size_t block_bytes, size_t offset) {
-    return load_u16(pair + offset) | (TAIL ? 0 : load_u16(pair + block_bytes + offset) << 16);
-}
-
 // Nibbles of two blocks' 16 packed bytes each (q0, q1; q1 absent when TAIL) in element order:
 // [q0 low | q0 high | q1 low | q1 high].
 template <bool TAIL>
@@ -83,72 +73,71 @@ __m512i nibbles_pair(const uint8_t* q0, const uint8_t* q1) {
     return _mm512_and_si512(both, _mm512_set1_epi8(0x0F));
 }
 
-// The levels of a weight pair as the unsigned operand of vpdpbusd. Symmetric types: u = |w|
-// and negative = the lanes where w < 0. Affine types: u = the unsigned levels.
-struct WeightLevels {
-    __m512i u;
-    __mmask64 negative;
-};
-
-WeightLevels symmetric_levels(__m512i levels) {
-    return {_mm512_abs_epi8(levels), _mm512_movepi8_mask(levels)};
-}
-
-// ---- Weight kinds: BLOCK_BYTES, AFFINE (has an offset m at byte 2) and levels<TAIL>(pair) ----
+// ---- Weight kinds: BLOCK_BYTES, AFFINE (has an offset m at byte 2), OFFSET and
+// levels<TAIL>(pair) ----
+//
+// levels() returns the weight levels of a pair as the unsigned operand of vpdpbusd: the stored
+// unsigned value u = w + OFFSET of every element (symmetric types: Q4_0 nibble = w + 8, Q5_0 5-bit
+// value = w + 16, Q8_0 w + 128 = w ^ 0x80; affine types: the level itself, OFFSET 0). The block
+// sum of w * a is then sum(u * a) - OFFSET * sum(a), exact in int32.
 
 struct Q4_0Kind {
     static constexpr size_t BLOCK_BYTES = sizeof(BlockQ4_0);
     static constexpr bool AFFINE = false;
+    static constexpr int OFFSET = 8;
     template <bool TAIL>
-    static WeightLevels levels(const uint8_t* p) {
-        return symmetric_levels(
-            _mm512_sub_epi8(nibbles_pair<TAIL>(p + 2, p + 20), _mm512_set1_epi8(8)));
+    static __m512i levels(const uint8_t* p) {
+        return nibbles_pair<TAIL>(p + 2, p + 20);
     }
 };
 
 struct Q5_0Kind {
     static constexpr size_t BLOCK_BYTES = sizeof(BlockQ5_0);
     static constexpr bool AFFINE = false;
+    static constexpr int OFFSET = 16;
     template <bool TAIL>
-    static WeightLevels levels(const uint8_t* p) {
+    static __m512i levels(const uint8_t* p) {
         const __m512i nibbles = nibbles_pair<TAIL>(p + 6, p + 28);
         const uint64_t high = load_u32(p + 2) | (TAIL ? 0 : load_u32(p + 24) << 32);
-        // level - 16: the nibble where bit 4 is set, nibble - 16 where it is not.
-        return symmetric_levels(
-            _mm512_mask_sub_epi8(nibbles, _cvtu64_mask64(~high), nibbles, _mm512_set1_epi8(16)));
+        return _mm512_mask_add_epi8(nibbles, _cvtu64_mask64(high), nibbles, _mm512_set1_epi8(16));
     }
 };
 
 struct Q8_0Kind {
     static constexpr size_t BLOCK_BYTES = sizeof(BlockQ8_0);
     static constexpr bool AFFINE = false;
+    static constexpr int OFFSET = 128;
     template <bool TAIL>
-    static WeightLevels levels(const uint8_t* p) {
+    static __m512i levels(const uint8_t* p) {
         const __m256i first = load_256(p + 2);
-        return symmetric_levels(
+        const __m512i both =
             TAIL ? _mm512_zextsi256_si512(first)
-                 : _mm512_inserti64x4(_mm512_castsi256_si512(first), load_256(p + 36), 1));
+                 : _mm512_inserti64x4(_mm512_castsi256_si512(first), load_256(p + 36), 1);
+        // An absent second block stays 0 (not 128): its activations are 0 too.
+        return _mm512_mask_xor_epi32(both, TAIL ? 0x00FF : 0xFFFF, both,
+                                     _mm512_set1_epi8(int8_t(0x80)));
     }
 };
 
 struct Q4_1Kind {
     static constexpr size_t BLOCK_BYTES = sizeof(BlockQ4_1);
     static constexpr bool AFFINE = true;
+    static constexpr int OFFSET = 0;
     template <bool TAIL>
-    static WeightLevels levels(const uint8_t* p) {
-        return {nibbles_pair<TAIL>(p + 4, p + 24), 0};
+    static __m512i levels(const uint8_t* p) {
+        return nibbles_pair<TAIL>(p + 4, p + 24);
     }
 };
 
 struct Q5_1Kind {
     static constexpr size_t BLOCK_BYTES = sizeof(BlockQ5_1);
     static constexpr bool AFFINE = true;
+    static constexpr int OFFSET = 0;
     template <bool TAIL>
-    static WeightLevels levels(const uint8_t* p) {
+    static __m512i levels(const uint8_t* p) {
         const __m512i nibbles = nibbles_pair<TAIL>(p + 8, p + 32);
         const uint64_t high = load_u32(p + 4) | (TAIL ? 0 : load_u32(p + 28) << 32);
-        return {_mm512_mask_add_epi8(nibbles, _cvtu64_mask64(high), nibbles, _mm512_set1_epi8(16)),
-                0};
+        return _mm512_mask_add_epi8(nibbles, _cvtu64_mask64(high), nibbles, _mm512_set1_epi8(16));
     }
 };
 
@@ -167,175 +156,164 @@ struct ActLayout {
     }
 };
 
-// Permutation indices [2k x8, 2k + 1 x8]: lanes 2k and 2k + 1 of a vector of block scales
-// (block 0 and block 1 of one pair and column) spread over the two blocks' 8 lanes each.
-__m512i pair_indices(int k) {
-    return _mm512_add_epi32(_mm512_set1_epi32(2 * k),
-                            _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+// ---- Groups of 16 blocks ----
+//
+// The arithmetic of one (row, column) dot, the same for every column count (continuous batching,
+// dot.h) and the one the register-blocked kernels below reproduce bit for bit: blocks are taken
+// in groups of 16; per block b the exact int32 block sum isum_b and the float scale
+// s_b = d_w * d_a; four float chains, chain k taking blocks 4k .. 4k + 3 of every group in order:
+//   chain[k] = fma(float(isum_b), s_b, chain[k])          k = (b % 16) / 4
+//   affine types: chain[k] = chain[k] + fma(float(isum_b), s_b, m_w * s_a)
+// from +0; the result is (chain[0] + chain[2]) + (chain[1] + chain[3]). float(isum_b) is exact
+// (|isum| < 2^20). Blocks past the end of a row change no chain.
+//
+// The block sums come out of vpdpbusd as 8 partial sums per block, two blocks per vector; three
+// shuffle-and-add levels (integer, exact) turn 8 such vectors into one vector of the 16 block
+// sums, lane 4g + k holding block 4k + g of the group: 128-bit lane g then holds one block of
+// each chain, in chain order, so four 128-bit FMAs advance the four chains.
+constexpr int group_block(int lane) {
+    return 4 * (lane % 4) + lane / 4;
+}
+constexpr int GROUP_BLOCKS = 16;
+
+// The sum of the four chains: (0 + 2) + (1 + 3).
+float hsum_chains(__m128 chains) {
+    const __m128 pairs = _mm_add_ps(chains, _mm_movehl_ps(chains, chains));
+    return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
 }
 
-// Pairs handled per step: the per-block scales of a step fill one 8-float vector, converted and
-// multiplied at once (4 pairs for one column, 2 for two, 1 for three or four).
-template <int NCOLS>
-constexpr int PAIRS_PER_STEP = NCOLS == 1   ? 4
-                               : NCOLS == 2 ? 2
-                                            : 1;
+// Two vectors of pair sums (v0: blocks 0, 1; v1: blocks 2, 3; 8 partial sums each) as one vector
+// of 4 partial sums of blocks 0, 1, 2, 3 (one per 128-bit lane).
+__m512i combine_pairs(__m512i v0, __m512i v1) {
+    return _mm512_add_epi32(_mm512_shuffle_i32x4(v0, v1, 0x88), _mm512_shuffle_i32x4(v0, v1, 0xDD));
+}
+
+// Four vectors of combine_pairs (q holds blocks 4q .. 4q + 3) as the 16 block sums, lane 4g + k =
+// block 4k + g.
+__m512i combine_quads(__m512i q0, __m512i q1, __m512i q2, __m512i q3) {
+    const __m512i r0 = _mm512_add_epi32(_mm512_unpacklo_epi32(q0, q1), _mm512_unpackhi_epi32(q0, q1));
+    const __m512i r1 = _mm512_add_epi32(_mm512_unpacklo_epi32(q2, q3), _mm512_unpackhi_epi32(q2, q3));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(r0, r1), _mm512_unpackhi_epi64(r0, r1));
+}
+
+// The fp16 field at `offset` of the group's blocks (block_bytes apart) in lane order, as float;
+// blocks at or past n_valid read nothing and give 0. Scalar loads packed into 64-bit words:
+// measured faster here than vpgatherdd or picking the words out of vector loads with vpermt2w.
+template <bool FULL>
+__m512 group_halves(const uint8_t* first, size_t block_bytes, size_t offset, int n_valid) {
+    uint64_t packed[4] = {0, 0, 0, 0};
+    for (int lane = 0; lane < GROUP_BLOCKS; ++lane) {
+        const int block = group_block(lane);
+        if (FULL || block < n_valid) {
+            packed[lane / 4] |= load_u16(first + size_t(block) * block_bytes + offset)
+                                << (16 * (lane % 4));
+        }
+    }
+    return _mm512_cvtph_ps(_mm256_setr_epi64x(int64_t(packed[0]), int64_t(packed[1]),
+                                              int64_t(packed[2]), int64_t(packed[3])));
+}
 
 template <typename Kind, int NCOLS>
-struct PairKernel {
+struct GroupKernel {
     using Act = ActLayout<Kind::AFFINE>;
-    static constexpr int PAIRS = PAIRS_PER_STEP<NCOLS>;
 
     const uint8_t* w;
     const uint8_t* act_cols[NCOLS];
-    __m512i lane_indices[PAIRS * NCOLS];
 
-    // Adds N_STEP_PAIRS pairs from first_pair on (N_STEP_PAIRS <= PAIRS; with TAIL, the last
-    // one is a single block) into acc[pair_in_step % 2][col_idx] and, for the affine types, the
-    // m * s terms into offsets.
-    template <int N_STEP_PAIRS, bool TAIL>
-    void accumulate(int64_t first_pair, __m512 (*acc)[NCOLS], __m256* offsets) const {
-        // Lane 2 * (pair_in_step * NCOLS + col_idx) + block of the F32 [8] step vectors below
-        // belongs to that block and column.
-        uint64_t w_d[2] = {0, 0};
-        uint64_t w_m[2] = {0, 0};
-        uint64_t act_d[2] = {0, 0};
-        uint64_t act_s[2] = {0, 0};
-        for (int pair_in_step = 0; pair_in_step < N_STEP_PAIRS; ++pair_in_step) {
-            const bool single = TAIL && pair_in_step == N_STEP_PAIRS - 1;
-            const uint8_t* wp = w + 2 * (first_pair + pair_in_step) * Kind::BLOCK_BYTES;
-            const uint64_t wd = single ? pair_halves<true>(wp, Kind::BLOCK_BYTES, 0)
-                                       : pair_halves<false>(wp, Kind::BLOCK_BYTES, 0);
-            uint64_t wm = 0;
-            if constexpr (Kind::AFFINE) {
-                wm = single ? pair_halves<true>(wp, Kind::BLOCK_BYTES, 2)
-                            : pair_halves<false>(wp, Kind::BLOCK_BYTES, 2);
+    // int32 [16] partial sums of the blocks first_block, first_block + 1 (absent when SINGLE)
+    // against every column.
+    template <bool SINGLE>
+    void pair_sums(int64_t first_block, __m512i* sums) const {
+        const __m512i u = Kind::template levels<SINGLE>(w + first_block * Kind::BLOCK_BYTES);
+        for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
+            const __m512i a =
+                Act::template levels<SINGLE>(act_cols[col_idx] + first_block * Act::BLOCK_BYTES);
+            __m512i sum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, a);
+            if constexpr (Kind::OFFSET != 0) {
+                sum = _mm512_sub_epi32(
+                    sum, _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                             _mm512_set1_epi8(char(Kind::OFFSET)), a));
             }
-            for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
-                const int slot = pair_in_step * NCOLS + col_idx;
-                const int shift = 32 * (slot % 2);
-                const uint8_t* ap =
-                    act_cols[col_idx] + 2 * (first_pair + pair_in_step) * Act::BLOCK_BYTES;
-                w_d[slot / 2] |= wd << shift;
-                act_d[slot / 2] |= (single ? pair_halves<true>(ap, Act::BLOCK_BYTES, 0)
-                                           : pair_halves<false>(ap, Act::BLOCK_BYTES, 0))
-                                   << shift;
-                if constexpr (Kind::AFFINE) {
-                    w_m[slot / 2] |= wm << shift;
-                    act_s[slot / 2] |= (single ? pair_halves<true>(ap, Act::BLOCK_BYTES, 2)
-                                               : pair_halves<false>(ap, Act::BLOCK_BYTES, 2))
-                                       << shift;
-                }
-            }
-        }
-        const __m256 scales =
-            _mm256_mul_ps(_mm256_cvtph_ps(_mm_set_epi64x(int64_t(act_d[1]), int64_t(act_d[0]))),
-                          _mm256_cvtph_ps(_mm_set_epi64x(int64_t(w_d[1]), int64_t(w_d[0]))));
-        if constexpr (Kind::AFFINE) {
-            const __m256 sums =
-                _mm256_cvtph_ps(_mm_set_epi64x(int64_t(act_s[1]), int64_t(act_s[0])));
-            const __m256 mins = _mm256_cvtph_ps(_mm_set_epi64x(int64_t(w_m[1]), int64_t(w_m[0])));
-            *offsets = _mm256_fmadd_ps(mins, sums, *offsets);
-        }
-        const __m512 scales_wide = _mm512_castps256_ps512(scales);  // upper half unused
-        for (int pair_in_step = 0; pair_in_step < N_STEP_PAIRS; ++pair_in_step) {
-            if (TAIL && pair_in_step == N_STEP_PAIRS - 1) {
-                pair_columns<true>(first_pair + pair_in_step, pair_in_step, scales_wide,
-                                   acc[pair_in_step % 2]);
-            } else {
-                pair_columns<false>(first_pair + pair_in_step, pair_in_step, scales_wide,
-                                    acc[pair_in_step % 2]);
-            }
+            sums[col_idx] = sum;
         }
     }
 
-    // One weight pair against every column.
-    template <bool SINGLE>
-    void pair_columns(int64_t pair_idx, int pair_in_step, __m512 scales_wide, __m512* acc) const {
-        const WeightLevels levels =
-            Kind::template levels<SINGLE>(w + 2 * pair_idx * Kind::BLOCK_BYTES);
+    // Pair pair_in_group of the group at first_block, of which n_valid blocks exist.
+    template <bool FULL>
+    void group_pair(int64_t first_block, int pair_in_group, int n_valid, __m512i* sums) const {
+        const int block = 2 * pair_in_group;
+        if (FULL || block + 2 <= n_valid) {
+            pair_sums<false>(first_block + block, sums);
+        } else if (block + 1 == n_valid) {
+            pair_sums<true>(first_block + block, sums);
+        } else {
+            for (int col_idx = 0; col_idx < NCOLS; ++col_idx) sums[col_idx] = _mm512_setzero_si512();
+        }
+    }
+
+    template <bool FULL>
+    // Always inlined into the loop over groups: the chains then stay in registers (otherwise they
+    // go through memory once per group, which measurably slows the affine types).
+    __attribute__((always_inline)) void group(int64_t first_block, int n_valid,
+                                              __m128* chains) const {
+        __m512i quads[4][NCOLS];
+        for (int quad = 0; quad < 4; ++quad) {
+            __m512i even[NCOLS];
+            __m512i odd[NCOLS];
+            group_pair<FULL>(first_block, 2 * quad, n_valid, even);
+            group_pair<FULL>(first_block, 2 * quad + 1, n_valid, odd);
+            for (int col_idx = 0; col_idx < NCOLS; ++col_idx)
+                quads[quad][col_idx] = combine_pairs(even[col_idx], odd[col_idx]);
+        }
+        const uint8_t* w_group = w + first_block * Kind::BLOCK_BYTES;
+        const __m512 w_d = group_halves<FULL>(w_group, Kind::BLOCK_BYTES, 0, n_valid);
         for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
-            __m512i a =
-                Act::template levels<SINGLE>(act_cols[col_idx] + 2 * pair_idx * Act::BLOCK_BYTES);
-            if constexpr (!Kind::AFFINE) {
-                a = _mm512_mask_sub_epi8(a, levels.negative, _mm512_setzero_si512(), a);
-            }
-            const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), levels.u, a);
+            const __m512 x = _mm512_cvtepi32_ps(combine_quads(
+                quads[0][col_idx], quads[1][col_idx], quads[2][col_idx], quads[3][col_idx]));
+            const uint8_t* act_group = act_cols[col_idx] + first_block * Act::BLOCK_BYTES;
             const __m512 scale =
-                _mm512_permutexvar_ps(lane_indices[pair_in_step * NCOLS + col_idx], scales_wide);
-            acc[col_idx] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), scale, acc[col_idx]);
+                _mm512_mul_ps(w_d, group_halves<FULL>(act_group, Act::BLOCK_BYTES, 0, n_valid));
+            __m128 chain = chains[col_idx];
+            if constexpr (Kind::AFFINE) {
+                // The block's value first, then one add per block: the chains stay short.
+                const __m512 w_m = group_halves<FULL>(w_group, Kind::BLOCK_BYTES, 2, n_valid);
+                const __m512 act_s = group_halves<FULL>(act_group, Act::BLOCK_BYTES, 2, n_valid);
+                const __m512 value = _mm512_fmadd_ps(x, scale, _mm512_mul_ps(w_m, act_s));
+                chain = _mm_add_ps(chain, _mm512_castps512_ps128(value));
+                chain = _mm_add_ps(chain, _mm512_extractf32x4_ps(value, 1));
+                chain = _mm_add_ps(chain, _mm512_extractf32x4_ps(value, 2));
+                chain = _mm_add_ps(chain, _mm512_extractf32x4_ps(value, 3));
+            } else {
+                chain = _mm_fmadd_ps(_mm512_castps512_ps128(x), _mm512_castps512_ps128(scale), chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 1), _mm512_extractf32x4_ps(scale, 1), chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 2), _mm512_extractf32x4_ps(scale, 2), chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 3), _mm512_extractf32x4_ps(scale, 3), chain);
+            }
+            // Lanes of absent blocks hold x = 0 and scale 0 (and m = s = 0): they add a zero to
+            // their chain, which leaves it unchanged (a chain starts at +0 and, in round-to-
+            // nearest, never becomes -0).
+            chains[col_idx] = chain;
         }
     }
 };
 
-// kernel.accumulate<n_rest, TAIL> for a runtime n_rest in 0..Kernel::PAIRS.
-template <typename Kernel, bool TAIL, typename Acc>
-void accumulate_rest(const Kernel& kernel, int n_rest, int64_t first_pair, Acc acc,
-                     __m256* offsets) {
-    switch (n_rest) {
-        case 1:
-            return kernel.template accumulate<1, TAIL>(first_pair, acc, offsets);
-        case 2:
-            if constexpr (Kernel::PAIRS >= 2) {
-                return kernel.template accumulate<2, TAIL>(first_pair, acc, offsets);
-            }
-            break;
-        case 3:
-            if constexpr (Kernel::PAIRS >= 3) {
-                return kernel.template accumulate<3, TAIL>(first_pair, acc, offsets);
-            }
-            break;
-        case 4:
-            if constexpr (Kernel::PAIRS >= 4) {
-                return kernel.template accumulate<4, TAIL>(first_pair, acc, offsets);
-            }
-            break;
-        default:
-            break;
-    }
-}
-
 template <typename Kind, int NCOLS>
-void dot_pairs(int64_t n, const void* w_row, const void* act, size_t act_stride, float* out) {
-    using Kernel = PairKernel<Kind, NCOLS>;
+void dot_groups(int64_t n, const void* w_row, const void* act, size_t act_stride, float* out) {
+    using Kernel = GroupKernel<Kind, NCOLS>;
     Kernel kernel;
     kernel.w = static_cast<const uint8_t*>(w_row);
-    for (int slot = 0; slot < Kernel::PAIRS * NCOLS; ++slot)
-        kernel.lane_indices[slot] = pair_indices(slot);
-    // Two accumulator sets (even and odd pairs) hide the FMA latency when columns are few.
-    __m512 acc[2][NCOLS];                  // F32 [16] lane partial sums of the scaled block sums
-    __m256 offsets = _mm256_setzero_ps();  // F32 [8] partial sums of m * s (affine types)
+    __m128 chains[NCOLS];  // F32 [4] per column: the four chains
     for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
         kernel.act_cols[col_idx] = static_cast<const uint8_t*>(act) + size_t(col_idx) * act_stride;
-        acc[0][col_idx] = _mm512_setzero_ps();
-        acc[1][col_idx] = _mm512_setzero_ps();
+        chains[col_idx] = _mm_setzero_ps();
     }
     const int64_t n_blocks = n / QK;
-    const int64_t n_pairs = n_blocks / 2;
-    int64_t pair_idx = 0;
-    for (; pair_idx + Kernel::PAIRS <= n_pairs; pair_idx += Kernel::PAIRS) {
-        kernel.template accumulate<Kernel::PAIRS, false>(pair_idx, acc, &offsets);
+    int64_t block_idx = 0;
+    for (; block_idx + GROUP_BLOCKS <= n_blocks; block_idx += GROUP_BLOCKS) {
+        kernel.template group<true>(block_idx, GROUP_BLOCKS, chains);
     }
-    // The remaining pairs and a trailing odd block (a pair whose second block is absent): at
-    // most PAIRS of them.
-    const int n_rest = int(n_pairs - pair_idx) + int(n_blocks % 2);
-    if (n_blocks % 2 != 0) {
-        accumulate_rest<Kernel, true>(kernel, n_rest, pair_idx, acc, &offsets);
-    } else {
-        accumulate_rest<Kernel, false>(kernel, n_rest, pair_idx, acc, &offsets);
-    }
-    alignas(32) float offset_lanes[8];
-    _mm256_store_ps(offset_lanes, offsets);
-    for (int col_idx = 0; col_idx < NCOLS; ++col_idx) {
-        out[col_idx] = _mm512_reduce_add_ps(_mm512_add_ps(acc[0][col_idx], acc[1][col_idx]));
-        if constexpr (Kind::AFFINE) {
-            // Lanes 2 * (pair_in_step * NCOLS + col) + block of every step position.
-            for (int pair_in_step = 0; pair_in_step < Kernel::PAIRS; ++pair_in_step) {
-                const int slot = pair_in_step * NCOLS + col_idx;
-                out[col_idx] += offset_lanes[2 * slot] + offset_lanes[2 * slot + 1];
-            }
-        }
-    }
+    if (block_idx < n_blocks) kernel.template group<false>(block_idx, int(n_blocks - block_idx), chains);
+    for (int col_idx = 0; col_idx < NCOLS; ++col_idx) out[col_idx] = hsum_chains(chains[col_idx]);
 }
 
 template <typename Kind>
@@ -343,13 +321,13 @@ void dot_cols(int64_t n, const void* w_row, const void* act, size_t act_stride, 
               float* out) {
     switch (n_cols) {
         case 1:
-            return dot_pairs<Kind, 1>(n, w_row, act, act_stride, out);
+            return dot_groups<Kind, 1>(n, w_row, act, act_stride, out);
         case 2:
-            return dot_pairs<Kind, 2>(n, w_row, act, act_stride, out);
+            return dot_groups<Kind, 2>(n, w_row, act, act_stride, out);
         case 3:
-            return dot_pairs<Kind, 3>(n, w_row, act, act_stride, out);
+            return dot_groups<Kind, 3>(n, w_row, act, act_stride, out);
         default:
-            return dot_pairs<Kind, 4>(n, w_row, act, act_stride, out);
+            return dot_groups<Kind, 4>(n, w_row, act, act_stride, out);
     }
 }
 
