@@ -22,7 +22,8 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-const std::string TEMPLATE_DIR = std::string(SOUVERAIN_SOURCE_DIR) + "/tests/server/chat_templates/";
+const std::string TEMPLATE_DIR =
+    std::string(SOUVERAIN_SOURCE_DIR) + "/tests/server/chat_templates/";
 
 TEST(ChatTemplateReference, EveryTemplateAndConversationMatchesJinja2) {
     const std::string text = read_file(TEMPLATE_DIR + "expected.json");

@@ -25,10 +25,10 @@ enum class ExprKind {
     BINARY,   // children[0] op children[1]
     AND,
     OR,
-    COMPARE,  // children[0] ops[0] children[1] ops[1] children[2] ...
-    TEST,     // children[0] is [not] name(children[1:]...)
-    FILTER,   // children[0] | name(children[1:]..., kwargs)
-    CALL,     // children[0](children[1:]..., kwargs)
+    COMPARE,      // children[0] ops[0] children[1] ops[1] children[2] ...
+    TEST,         // children[0] is [not] name(children[1:]...)
+    FILTER,       // children[0] | name(children[1:]..., kwargs)
+    CALL,         // children[0](children[1:]..., kwargs)
     CONDITIONAL,  // children[1] if children[0] else children[2] (null = absent)
 };
 
@@ -52,16 +52,16 @@ struct Expr {
 };
 
 enum class StmtKind {
-    TEXT,     // text
-    OUTPUT,   // {{ expr }}
-    IF,       // conditions[i] -> bodies[i]; a trailing body without condition is the else
-    FOR,      // for targets in expr [if filter] body [else else_body]
-    SET,      // set targets = expr, or set ns.attr = expr (attribute non-empty)
+    TEXT,       // text
+    OUTPUT,     // {{ expr }}
+    IF,         // conditions[i] -> bodies[i]; a trailing body without condition is the else
+    FOR,        // for targets in expr [if filter] body [else else_body]
+    SET,        // set targets = expr, or set ns.attr = expr (attribute non-empty)
     SET_BLOCK,  // {% set name %}body{% endset %}
-    MACRO,    // macro name(params) body
+    MACRO,      // macro name(params) body
     BREAK,
     CONTINUE,
-    BLOCK,    // a body rendered in place ({% generation %}, the template root)
+    BLOCK,  // a body rendered in place ({% generation %}, the template root)
 };
 
 struct Stmt;

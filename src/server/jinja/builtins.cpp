@@ -55,7 +55,8 @@ std::vector<size_t> slice_positions(int64_t length, const Value& start_v, const 
     const int64_t start = clamp(start_v, step < 0 ? length - 1 : 0);
     const int64_t stop = clamp(stop_v, step < 0 ? -1 : length);
     std::vector<size_t> out;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(static_cast<size_t>(i));
+    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+        out.push_back(static_cast<size_t>(i));
     return out;
 }
 
@@ -140,11 +141,14 @@ Value attribute_of(Interpreter& in, const Value& item, const std::string& path) 
     size_t pos = 0;
     while (true) {
         const size_t dot = path.find('.', pos);
-        const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        const std::string part =
+            path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
         char* end = nullptr;
         const long long index = std::strtoll(part.c_str(), &end, 10);
-        if (!part.empty() && end && *end == '\0') v = in.get_item(v, Value::integer(index));
-        else v = in.get_item(v, Value::string(part));
+        if (!part.empty() && end && *end == '\0')
+            v = in.get_item(v, Value::integer(index));
+        else
+            v = in.get_item(v, Value::string(part));
         if (dot == std::string::npos) return v;
         pos = dot + 1;
     }
@@ -163,17 +167,22 @@ Value string_method(const Value& self, std::string_view name) {
             return Value::string(py_strip(s, left, right, &set));
         });
     }
-    if (name == "upper") return method([s](Interpreter&, const CallArgs&) { return Value::string(py_upper(s)); });
-    if (name == "lower") return method([s](Interpreter&, const CallArgs&) { return Value::string(py_lower(s)); });
-    if (name == "title") return method([s](Interpreter&, const CallArgs&) { return Value::string(py_title(s)); });
+    if (name == "upper")
+        return method([s](Interpreter&, const CallArgs&) { return Value::string(py_upper(s)); });
+    if (name == "lower")
+        return method([s](Interpreter&, const CallArgs&) { return Value::string(py_lower(s)); });
+    if (name == "title")
+        return method([s](Interpreter&, const CallArgs&) { return Value::string(py_title(s)); });
     if (name == "capitalize") {
-        return method([s](Interpreter&, const CallArgs&) { return Value::string(py_capitalize(s)); });
+        return method(
+            [s](Interpreter&, const CallArgs&) { return Value::string(py_capitalize(s)); });
     }
     if (name == "split") {
         return method([s](Interpreter& in, const CallArgs& a) {
             const Value& maxsplit = arg(a, 1, "maxsplit", Value::integer(-1));
             ValueList items;
-            for (auto& part : py_split(s, arg(a, 0, "sep", Value::none()), require_int(maxsplit, "split"))) {
+            for (auto& part :
+                 py_split(s, arg(a, 0, "sep", Value::none()), require_int(maxsplit, "split"))) {
                 items.push_back(Value::string(std::move(part)));
             }
             in.check_list_size(items.size());
@@ -209,7 +218,9 @@ Value string_method(const Value& self, std::string_view name) {
             const std::string& t = require_string(arg(a, 0, "sub", Value()), "find");
             if (find) {
                 const size_t at = s.find(t);
-                return Value::integer(at == std::string::npos ? -1 : static_cast<int64_t>(utf8_length(s.substr(0, at))));
+                return Value::integer(at == std::string::npos
+                                          ? -1
+                                          : static_cast<int64_t>(utf8_length(s.substr(0, at))));
             }
             if (t.empty()) return Value::integer(static_cast<int64_t>(utf8_length(s)) + 1);
             int64_t n = 0;
@@ -224,20 +235,23 @@ Value string_method(const Value& self, std::string_view name) {
             return Value::string(std::move(out));
         });
     }
-    if (name == "isdigit" || name == "isalpha" || name == "isspace" || name == "islower" || name == "isupper") {
+    if (name == "isdigit" || name == "isalpha" || name == "isspace" || name == "islower" ||
+        name == "isupper") {
         const std::string which(name);
         return method([s, which](Interpreter&, const CallArgs&) {
             const std::u32string cps = utf8_decode(s);
             if (cps.empty()) return Value::boolean(false);
             if (which == "isspace") {
-                for (char32_t c : cps) if (!py_is_space(c)) return Value::boolean(false);
+                for (char32_t c : cps)
+                    if (!py_is_space(c)) return Value::boolean(false);
                 return Value::boolean(true);
             }
             if (which == "islower") return Value::boolean(py_lower(s) == s && py_upper(s) != s);
             if (which == "isupper") return Value::boolean(py_upper(s) == s && py_lower(s) != s);
             for (char32_t c : cps) {
-                const bool ok = which == "isdigit" ? (c >= '0' && c <= '9')
-                                                   : ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c > 0x7F;
+                const bool ok = which == "isdigit"
+                                    ? (c >= '0' && c <= '9')
+                                    : ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c > 0x7F;
                 if (!ok) return Value::boolean(false);
             }
             return Value::boolean(true);
@@ -250,7 +264,8 @@ Value dict_method(const Value& self, std::string_view name) {
     if (name == "items") {
         return Value::callable("items", [self](Interpreter&, const CallArgs&) {
             ValueList items;
-            for (const auto& [k, v] : self.as_dict().items) items.push_back(Value::list({Value::string(k), v}));
+            for (const auto& [k, v] : self.as_dict().items)
+                items.push_back(Value::list({Value::string(k), v}));
             return Value::list(std::move(items));
         });
     }
@@ -258,7 +273,8 @@ Value dict_method(const Value& self, std::string_view name) {
         const bool keys = name == "keys";
         return Value::callable(std::string(name), [self, keys](Interpreter&, const CallArgs&) {
             ValueList items;
-            for (const auto& [k, v] : self.as_dict().items) items.push_back(keys ? Value::string(k) : v);
+            for (const auto& [k, v] : self.as_dict().items)
+                items.push_back(keys ? Value::string(k) : v);
             return Value::list(std::move(items));
         });
     }
@@ -277,7 +293,8 @@ Value dict_method(const Value& self, std::string_view name) {
 Value to_int(const Value& v, const Value& fallback) {
     switch (v.kind()) {
         case Value::Kind::INT:
-        case Value::Kind::BOOL: return Value::integer(v.as_int());
+        case Value::Kind::BOOL:
+            return Value::integer(v.as_int());
         case Value::Kind::FLOAT: {
             const double f = std::trunc(v.as_double());
             if (!(f >= -9.2e18 && f <= 9.2e18)) return fallback;
@@ -296,7 +313,8 @@ Value to_int(const Value& v, const Value& fallback) {
             }
             return fallback;
         }
-        default: return fallback;
+        default:
+            return fallback;
     }
 }
 
@@ -315,12 +333,23 @@ std::string html_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&#34;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&#34;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -333,7 +362,9 @@ std::string jinja_title(const std::string& s) {
     size_t i = 0;
     while (i < cps.size()) {
         size_t j = i;
-        auto is_sep = [](char32_t c) { return py_is_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<'; };
+        auto is_sep = [](char32_t c) {
+            return py_is_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+        };
         if (is_sep(cps[i])) {
             while (j < cps.size() && is_sep(cps[j])) ++j;
             out += utf8_encode(std::u32string_view(cps).substr(i, j - i));
@@ -350,7 +381,8 @@ std::string jinja_title(const std::string& s) {
 
 bool run_test(Interpreter& in, std::string_view name, const Value& v, const CallArgs& a);
 
-ValueList select_items(Interpreter& in, const Value& seq, const CallArgs& a, bool by_attr, bool keep) {
+ValueList select_items(Interpreter& in, const Value& seq, const CallArgs& a, bool by_attr,
+                       bool keep) {
     ValueList out;
     const size_t first_test = by_attr ? 1 : 0;
     std::string attribute;
@@ -364,7 +396,8 @@ ValueList select_items(Interpreter& in, const Value& seq, const CallArgs& a, boo
         } else {
             const std::string& test = require_string(a.positional[first_test], "select");
             CallArgs test_args;
-            test_args.positional.assign(a.positional.begin() + static_cast<long>(first_test) + 1, a.positional.end());
+            test_args.positional.assign(a.positional.begin() + static_cast<long>(first_test) + 1,
+                                        a.positional.end());
             passed = run_test(in, test, subject, test_args);
         }
         if (passed == keep) out.push_back(item);
@@ -398,19 +431,21 @@ bool run_test(Interpreter& in, std::string_view name, const Value& v, const Call
         if (d == 0) fail("integer division or modulo by zero");
         return require_int(v, "divisibleby") % d == 0;
     }
-    if (name == "eq" || name == "equalto" || name == "==") return v.equals(arg(a, 0, "other", none));
+    if (name == "eq" || name == "equalto" || name == "==")
+        return v.equals(arg(a, 0, "other", none));
     if (name == "ne" || name == "!=") return !v.equals(arg(a, 0, "other", none));
     if (name == "sameas") {
         const Value& o = arg(a, 0, "other", none);
         if (v.kind() != o.kind()) return false;
         if (v.is_none() || v.kind() == K::BOOL) return v.equals(o);
-        return v.equals(o) && (v.is_list() || v.is_mapping() ? &v.as_list() == &o.as_list() : false);
+        return v.equals(o) &&
+               (v.is_list() || v.is_mapping() ? &v.as_list() == &o.as_list() : false);
     }
     if (name == "in") return contains(arg(a, 0, "seq", none), v);
     if (name == "lower") return v.is_string() && py_lower(v.as_string()) == v.as_string();
     if (name == "upper") return v.is_string() && py_upper(v.as_string()) == v.as_string();
     static const std::pair<const char*, const char*> orders[] = {
-        {"lt", "<"}, {"lessthan", "<"}, {"<", "<"}, {"le", "<="}, {"<=", "<="},
+        {"lt", "<"}, {"lessthan", "<"},    {"<", "<"}, {"le", "<="}, {"<=", "<="},
         {"gt", ">"}, {"greaterthan", ">"}, {">", ">"}, {"ge", ">="}, {">=", ">="}};
     for (const auto& [test, op] : orders) {
         if (name != test) continue;
@@ -421,7 +456,8 @@ bool run_test(Interpreter& in, std::string_view name, const Value& v, const Call
                 const std::string_view s(op);
                 return s == "<" ? c < 0 : s == "<=" ? c <= 0 : s == ">" ? c > 0 : c >= 0;
             }
-            fail(std::string("'") + op + "' not supported between instances of '" + v.type_name() + "' and '" + o.type_name() + "'");
+            fail(std::string("'") + op + "' not supported between instances of '" + v.type_name() +
+                 "' and '" + o.type_name() + "'");
         }
         const double x = v.as_double();
         const double y = o.as_double();
@@ -442,13 +478,15 @@ Value slice_value(const Value& obj, const Value& start, const Value& stop, const
     if (obj.is_list()) {
         const ValueList& items = obj.as_list();
         ValueList out;
-        for (size_t i : slice_positions(static_cast<int64_t>(items.size()), start, stop, step)) out.push_back(items[i]);
+        for (size_t i : slice_positions(static_cast<int64_t>(items.size()), start, stop, step))
+            out.push_back(items[i]);
         return Value::list(std::move(out));
     }
     if (obj.is_string()) {
         const std::u32string cps = utf8_decode(obj.as_string());
         std::u32string out;
-        for (size_t i : slice_positions(static_cast<int64_t>(cps.size()), start, stop, step)) out += cps[i];
+        for (size_t i : slice_positions(static_cast<int64_t>(cps.size()), start, stop, step))
+            out += cps[i];
         return Value::string(utf8_encode(out));
     }
     fail(std::string("'") + obj.type_name() + "' object is not subscriptable");
@@ -474,7 +512,8 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
     if (name == "title") return Value::string(jinja_title(v.to_str()));
     if (name == "string") return Value::string(v.to_str());
     if (name == "safe") return v;
-    if (name == "e" || name == "escape" || name == "forceescape") return Value::string(html_escape(v.to_str()));
+    if (name == "e" || name == "escape" || name == "forceescape")
+        return Value::string(html_escape(v.to_str()));
     if (name == "length" || name == "count") {
         if (v.is_string()) return Value::integer(static_cast<int64_t>(utf8_length(v.as_string())));
         if (v.is_list()) return Value::integer(static_cast<int64_t>(v.as_list().size()));
@@ -508,14 +547,16 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
     }
     if (name == "default" || name == "d") {
         const bool boolean = arg(a, 1, "boolean", Value::boolean(false)).truthy();
-        if (v.is_undefined() || (boolean && !v.truthy())) return arg(a, 0, "default_value", Value::string(""));
+        if (v.is_undefined() || (boolean && !v.truthy()))
+            return arg(a, 0, "default_value", Value::string(""));
         return v;
     }
     if (name == "replace") {
         const std::string old = arg(a, 0, "old", Value()).to_str();
         const std::string rep = arg(a, 1, "new", Value()).to_str();
         const Value& count = arg(a, 2, "count", none);
-        return Value::string(py_replace(in, v.to_str(), old, rep, count.is_none() ? -1 : require_int(count, "replace")));
+        return Value::string(py_replace(in, v.to_str(), old, rep,
+                                        count.is_none() ? -1 : require_int(count, "replace")));
     }
     if (name == "int") {
         const Value fallback = arg(a, 0, "default", Value::integer(0));
@@ -549,17 +590,22 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
         if (v.is_undefined()) return Value::list();
         if (!v.is_mapping()) fail("can only get item pairs from a mapping");
         ValueList items;
-        for (const auto& [k, value] : v.as_dict().items) items.push_back(Value::list({Value::string(k), value}));
+        for (const auto& [k, value] : v.as_dict().items)
+            items.push_back(Value::list({Value::string(k), value}));
         return Value::list(std::move(items));
     }
     if (name == "tojson") {
         const Value& indent = arg(a, 0, "indent", none);
-        std::string out = to_json(v, indent.is_none() ? -1 : static_cast<int>(std::clamp<int64_t>(require_int(indent, "tojson"), 0, 64)));
+        std::string out = to_json(v, indent.is_none() ? -1
+                                                      : static_cast<int>(std::clamp<int64_t>(
+                                                            require_int(indent, "tojson"), 0, 64)));
         in.check_string_size(out.size());
         return Value::string(std::move(out));
     }
-    if (name == "selectattr" || name == "rejectattr") return Value::list(select_items(in, v, a, true, name == "selectattr"));
-    if (name == "select" || name == "reject") return Value::list(select_items(in, v, a, false, name == "select"));
+    if (name == "selectattr" || name == "rejectattr")
+        return Value::list(select_items(in, v, a, true, name == "selectattr"));
+    if (name == "select" || name == "reject")
+        return Value::list(select_items(in, v, a, false, name == "select"));
     if (name == "map") {
         ValueList out;
         const Value* attribute = a.get(std::numeric_limits<size_t>::max(), "attribute");
@@ -568,7 +614,8 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
             if (attribute) {
                 Value got = attribute_of(in, item, attribute->to_str());
                 if (got.is_undefined()) {
-                    if (const Value* d = a.get(std::numeric_limits<size_t>::max(), "default")) got = *d;
+                    if (const Value* d = a.get(std::numeric_limits<size_t>::max(), "default"))
+                        got = *d;
                 }
                 out.push_back(std::move(got));
             } else {
@@ -596,7 +643,8 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
             if (!x.is_number() || !total.is_number()) fail("sum expects numbers");
             if (x.kind() != Value::Kind::FLOAT && total.kind() != Value::Kind::FLOAT) {
                 int64_t r;
-                if (__builtin_add_overflow(total.as_int(), x.as_int(), &r)) fail("integer overflow");
+                if (__builtin_add_overflow(total.as_int(), x.as_int(), &r))
+                    fail("integer overflow");
                 total = Value::integer(r);
             } else {
                 total = Value::number(total.as_double() + x.as_double());
@@ -608,61 +656,68 @@ Value apply_filter(Interpreter& in, std::string_view name, const Value& v, const
 }
 
 void add_globals(ValueDict& globals) {
-    globals.set("raise_exception", Value::callable("raise_exception", [](Interpreter&, const CallArgs& a) -> Value {
-        throw TemplateError{ErrorCode::INVALID_ARGUMENT, arg(a, 0, "message", Value()).to_str()};
-    }));
+    globals.set("raise_exception",
+                Value::callable("raise_exception", [](Interpreter&, const CallArgs& a) -> Value {
+                    throw TemplateError{ErrorCode::INVALID_ARGUMENT,
+                                        arg(a, 0, "message", Value()).to_str()};
+                }));
     globals.set("range", Value::callable("range", [](Interpreter& in, const CallArgs& a) {
-        int64_t start = 0, stop = 0, step = 1;
-        if (a.positional.size() == 1) {
-            stop = require_int(a.positional[0], "range");
-        } else if (a.positional.size() >= 2) {
-            start = require_int(a.positional[0], "range");
-            stop = require_int(a.positional[1], "range");
-            if (a.positional.size() >= 3) step = require_int(a.positional[2], "range");
-        } else {
-            fail("range expected at least 1 argument");
-        }
-        if (step == 0) fail("range() arg 3 must not be zero");
-        const long double count = step > 0 ? (static_cast<long double>(stop) - start + step - 1) / step
-                                           : (static_cast<long double>(start) - stop - step - 1) / -step;
-        if (count > MAX_RANGE) {
-            throw TemplateError{ErrorCode::OUT_OF_RANGE, "range too big, maximum size for range is " + std::to_string(MAX_RANGE)};
-        }
-        ValueList items;
-        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-            items.push_back(Value::integer(i));
-        }
-        in.check_list_size(items.size());
-        return Value::list(std::move(items));
-    }));
+                    int64_t start = 0, stop = 0, step = 1;
+                    if (a.positional.size() == 1) {
+                        stop = require_int(a.positional[0], "range");
+                    } else if (a.positional.size() >= 2) {
+                        start = require_int(a.positional[0], "range");
+                        stop = require_int(a.positional[1], "range");
+                        if (a.positional.size() >= 3) step = require_int(a.positional[2], "range");
+                    } else {
+                        fail("range expected at least 1 argument");
+                    }
+                    if (step == 0) fail("range() arg 3 must not be zero");
+                    const long double count =
+                        step > 0 ? (static_cast<long double>(stop) - start + step - 1) / step
+                                 : (static_cast<long double>(start) - stop - step - 1) / -step;
+                    if (count > MAX_RANGE) {
+                        throw TemplateError{ErrorCode::OUT_OF_RANGE,
+                                            "range too big, maximum size for range is " +
+                                                std::to_string(MAX_RANGE)};
+                    }
+                    ValueList items;
+                    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+                        items.push_back(Value::integer(i));
+                    }
+                    in.check_list_size(items.size());
+                    return Value::list(std::move(items));
+                }));
     globals.set("namespace", Value::callable("namespace", [](Interpreter&, const CallArgs& a) {
-        ValueDict d;
-        for (const Value& p : a.positional) {
-            if (!p.is_mapping()) fail("namespace() positional argument must be a mapping");
-            for (const auto& [k, v] : p.as_dict().items) d.set(k, v);
-        }
-        for (const auto& [k, v] : a.keyword) d.set(k, v);
-        return Value::namespace_object(std::move(d));
-    }));
+                    ValueDict d;
+                    for (const Value& p : a.positional) {
+                        if (!p.is_mapping())
+                            fail("namespace() positional argument must be a mapping");
+                        for (const auto& [k, v] : p.as_dict().items) d.set(k, v);
+                    }
+                    for (const auto& [k, v] : a.keyword) d.set(k, v);
+                    return Value::namespace_object(std::move(d));
+                }));
     globals.set("dict", Value::callable("dict", [](Interpreter&, const CallArgs& a) {
-        ValueDict d;
-        for (const Value& p : a.positional) {
-            if (!p.is_mapping()) fail("dict() positional argument must be a mapping");
-            for (const auto& [k, v] : p.as_dict().items) d.set(k, v);
-        }
-        for (const auto& [k, v] : a.keyword) d.set(k, v);
-        return Value::dict(std::move(d));
-    }));
-    globals.set("strftime_now", Value::callable("strftime_now", [](Interpreter& in, const CallArgs& a) {
-        const std::string format = require_string(arg(a, 0, "format", Value()), "strftime_now");
-        if (format.size() > 256) fail("strftime_now: format too long");
-        const std::time_t now = in.options().now.value_or(std::time(nullptr));
-        std::tm tm{};
-        localtime_r(&now, &tm);
-        char buf[2048];
-        const size_t n = std::strftime(buf, sizeof(buf), format.c_str(), &tm);
-        return Value::string(std::string(buf, n));
-    }));
+                    ValueDict d;
+                    for (const Value& p : a.positional) {
+                        if (!p.is_mapping()) fail("dict() positional argument must be a mapping");
+                        for (const auto& [k, v] : p.as_dict().items) d.set(k, v);
+                    }
+                    for (const auto& [k, v] : a.keyword) d.set(k, v);
+                    return Value::dict(std::move(d));
+                }));
+    globals.set(
+        "strftime_now", Value::callable("strftime_now", [](Interpreter& in, const CallArgs& a) {
+            const std::string format = require_string(arg(a, 0, "format", Value()), "strftime_now");
+            if (format.size() > 256) fail("strftime_now: format too long");
+            const std::time_t now = in.options().now.value_or(std::time(nullptr));
+            std::tm tm{};
+            localtime_r(&now, &tm);
+            char buf[2048];
+            const size_t n = std::strftime(buf, sizeof(buf), format.c_str(), &tm);
+            return Value::string(std::string(buf, n));
+        }));
 }
 
 }  // namespace souverain::server::jinja

@@ -11,7 +11,8 @@ namespace souverain::server::jinja {
 class Interpreter;
 
 // value | name(args): an unknown filter is an error.
-Value apply_filter(Interpreter& in, std::string_view name, const Value& value, const CallArgs& args);
+Value apply_filter(Interpreter& in, std::string_view name, const Value& value,
+                   const CallArgs& args);
 // value is name(args): an unknown test is an error.
 bool apply_test(Interpreter& in, std::string_view name, const Value& value, const CallArgs& args);
 // "abc".strip, {}.items, ...: the bound method, or undefined when `obj` has none of that name.

@@ -92,8 +92,12 @@ Interpreter::Flow Interpreter::exec_body(const Body& body) {
 Interpreter::Flow Interpreter::exec(const Stmt& s) {
     step();
     switch (s.kind) {
-        case StmtKind::TEXT: write(s.text); return Flow::NORMAL;
-        case StmtKind::OUTPUT: write(eval(*s.expr).to_str()); return Flow::NORMAL;
+        case StmtKind::TEXT:
+            write(s.text);
+            return Flow::NORMAL;
+        case StmtKind::OUTPUT:
+            write(eval(*s.expr).to_str());
+            return Flow::NORMAL;
         case StmtKind::IF:
             for (size_t i = 0; i < s.bodies.size(); ++i) {
                 if (i >= s.conditions.size() || eval(*s.conditions[i]).truthy()) {
@@ -101,13 +105,24 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
                 }
             }
             return Flow::NORMAL;
-        case StmtKind::FOR: exec_for(s); return Flow::NORMAL;
-        case StmtKind::SET: exec_set(s); return Flow::NORMAL;
-        case StmtKind::SET_BLOCK: assign(s.targets[0], Value::string(capture(s.bodies[0]))); return Flow::NORMAL;
-        case StmtKind::MACRO: define_macro(s); return Flow::NORMAL;
-        case StmtKind::BREAK: return Flow::BREAK;
-        case StmtKind::CONTINUE: return Flow::CONTINUE;
-        case StmtKind::BLOCK: return exec_body(s.bodies[0]);
+        case StmtKind::FOR:
+            exec_for(s);
+            return Flow::NORMAL;
+        case StmtKind::SET:
+            exec_set(s);
+            return Flow::NORMAL;
+        case StmtKind::SET_BLOCK:
+            assign(s.targets[0], Value::string(capture(s.bodies[0])));
+            return Flow::NORMAL;
+        case StmtKind::MACRO:
+            define_macro(s);
+            return Flow::NORMAL;
+        case StmtKind::BREAK:
+            return Flow::BREAK;
+        case StmtKind::CONTINUE:
+            return Flow::CONTINUE;
+        case StmtKind::BLOCK:
+            return exec_body(s.bodies[0]);
     }
     return Flow::NORMAL;
 }
@@ -129,7 +144,8 @@ void Interpreter::exec_for(const Stmt& s) {
         for (auto& item : items) {
             step();
             frames_.back().items.clear();
-            if (s.targets.size() == 1) assign(s.targets[0], item);
+            if (s.targets.size() == 1)
+                assign(s.targets[0], item);
             else {
                 ValueList parts = iterate(item);
                 for (size_t t = 0; t < s.targets.size(); ++t) {
@@ -204,33 +220,36 @@ void Interpreter::exec_set(const Stmt& s) {
 void Interpreter::define_macro(const Stmt& s) {
     const Stmt* macro = &s;
     assign(s.text, Value::callable(s.text, [macro](Interpreter& in, const CallArgs& args) {
-        if (in.call_depth_ >= in.options_.limits.max_call_depth) {
-            limit_error("macro calls nested deeper than " +
-                        std::to_string(in.options_.limits.max_call_depth));
-        }
-        // A macro sees the template's top-level names and its own arguments.
-        std::vector<ValueDict> saved = std::move(in.frames_);
-        in.frames_.clear();
-        in.frames_.push_back(saved.front());
-        in.frames_.emplace_back();
-        ++in.call_depth_;
-        struct Restore {
-            Interpreter& in;
-            std::vector<ValueDict>& saved;
-            ~Restore() {
-                --in.call_depth_;
-                in.frames_ = std::move(saved);
-            }
-        } restore{in, saved};
-        for (size_t p = 0; p < macro->params.size(); ++p) {
-            const MacroParam& param = macro->params[p];
-            const Value* given = args.get(p, param.name);
-            if (given) in.assign(param.name, *given);
-            else if (param.default_value) in.assign(param.name, in.eval(*param.default_value));
-            else in.assign(param.name, Value::undefined("'" + param.name + "' is undefined"));
-        }
-        return Value::string(in.capture(macro->bodies[0]));
-    }));
+               if (in.call_depth_ >= in.options_.limits.max_call_depth) {
+                   limit_error("macro calls nested deeper than " +
+                               std::to_string(in.options_.limits.max_call_depth));
+               }
+               // A macro sees the template's top-level names and its own arguments.
+               std::vector<ValueDict> saved = std::move(in.frames_);
+               in.frames_.clear();
+               in.frames_.push_back(saved.front());
+               in.frames_.emplace_back();
+               ++in.call_depth_;
+               struct Restore {
+                   Interpreter& in;
+                   std::vector<ValueDict>& saved;
+                   ~Restore() {
+                       --in.call_depth_;
+                       in.frames_ = std::move(saved);
+                   }
+               } restore{in, saved};
+               for (size_t p = 0; p < macro->params.size(); ++p) {
+                   const MacroParam& param = macro->params[p];
+                   const Value* given = args.get(p, param.name);
+                   if (given)
+                       in.assign(param.name, *given);
+                   else if (param.default_value)
+                       in.assign(param.name, in.eval(*param.default_value));
+                   else
+                       in.assign(param.name, Value::undefined("'" + param.name + "' is undefined"));
+               }
+               return Value::string(in.capture(macro->bodies[0]));
+           }));
 }
 
 // --- expressions --------------------------------------------------------------------------
@@ -253,7 +272,8 @@ Value Interpreter::call(const Value& callee, const CallArgs& args) {
 
 Value Interpreter::get_attr(const Value& obj, std::string_view name) {
     switch (obj.kind()) {
-        case Value::Kind::UNDEFINED: undefined_error(obj);
+        case Value::Kind::UNDEFINED:
+            undefined_error(obj);
         case Value::Kind::DICT: {
             Value method = bound_method(obj, name);
             if (!method.is_undefined()) return method;
@@ -269,7 +289,8 @@ Value Interpreter::get_attr(const Value& obj, std::string_view name) {
             if (!method.is_undefined()) return method;
             break;
         }
-        default: break;
+        default:
+            break;
     }
     return Value::undefined("'" + std::string(obj.type_name()) + " object' has no attribute '" +
                             std::string(name) + "'");
@@ -291,17 +312,21 @@ Value Interpreter::get_item(const Value& obj, const Value& key) {
             const auto size = static_cast<int64_t>(cps.size());
             int64_t i = key.as_int();
             if (i < 0) i += size;
-            if (i >= 0 && i < size) return Value::string(utf8_encode(cps.substr(static_cast<size_t>(i), 1)));
+            if (i >= 0 && i < size)
+                return Value::string(utf8_encode(cps.substr(static_cast<size_t>(i), 1)));
         }
     }
     if (key.is_string()) return get_attr(obj, key.as_string());
-    return Value::undefined("'" + std::string(obj.type_name()) + " object' has no item " + key.repr());
+    return Value::undefined("'" + std::string(obj.type_name()) + " object' has no item " +
+                            key.repr());
 }
 
 ValueList Interpreter::iterate(const Value& v) {
     switch (v.kind()) {
-        case Value::Kind::UNDEFINED: return {};
-        case Value::Kind::LIST: return v.as_list();
+        case Value::Kind::UNDEFINED:
+            return {};
+        case Value::Kind::LIST:
+            return v.as_list();
         case Value::Kind::DICT: {
             ValueList keys;
             for (const auto& [k, value] : v.as_dict().items) keys.push_back(Value::string(k));
@@ -314,14 +339,17 @@ ValueList Interpreter::iterate(const Value& v) {
             }
             return chars;
         }
-        default: fail(std::string("'") + v.type_name() + "' object is not iterable");
+        default:
+            fail(std::string("'") + v.type_name() + "' object is not iterable");
     }
 }
 
 Value Interpreter::eval(const Expr& e) {
     switch (e.kind) {
-        case ExprKind::LITERAL: return e.literal;
-        case ExprKind::NAME: return lookup(e.name);
+        case ExprKind::LITERAL:
+            return e.literal;
+        case ExprKind::NAME:
+            return lookup(e.name);
         case ExprKind::LIST: {
             ValueList items;
             for (const auto& c : e.children) items.push_back(eval(*c));
@@ -336,7 +364,8 @@ Value Interpreter::eval(const Expr& e) {
             }
             return Value::dict(std::move(d));
         }
-        case ExprKind::ATTR: return get_attr(eval(*e.children[0]), e.name);
+        case ExprKind::ATTR:
+            return get_attr(eval(*e.children[0]), e.name);
         case ExprKind::ITEM: {
             Value obj = eval(*e.children[0]);
             return get_item(obj, eval(*e.children[1]));
@@ -346,7 +375,8 @@ Value Interpreter::eval(const Expr& e) {
             if (obj.is_undefined()) undefined_error(obj);
             Value parts[3];
             for (int k = 0; k < 3; ++k) {
-                if (e.children[static_cast<size_t>(k) + 1]) parts[k] = eval(*e.children[static_cast<size_t>(k) + 1]);
+                if (e.children[static_cast<size_t>(k) + 1])
+                    parts[k] = eval(*e.children[static_cast<size_t>(k) + 1]);
             }
             return slice_value(obj, parts[0], parts[1], parts[2]);
         }
@@ -354,13 +384,16 @@ Value Interpreter::eval(const Expr& e) {
         case ExprKind::PLUS: {
             Value v = eval(*e.children[0]);
             if (v.is_undefined()) undefined_error(v);
-            if (!v.is_number()) fail(std::string("bad operand type for unary -: '") + v.type_name() + "'");
-            if (e.kind == ExprKind::PLUS) return v.kind() == Value::Kind::FLOAT ? v : Value::integer(v.as_int());
+            if (!v.is_number())
+                fail(std::string("bad operand type for unary -: '") + v.type_name() + "'");
+            if (e.kind == ExprKind::PLUS)
+                return v.kind() == Value::Kind::FLOAT ? v : Value::integer(v.as_int());
             if (v.kind() == Value::Kind::FLOAT) return Value::number(-v.as_double());
             if (v.as_int() == std::numeric_limits<int64_t>::min()) fail("integer overflow");
             return Value::integer(-v.as_int());
         }
-        case ExprKind::NOT: return Value::boolean(!eval(*e.children[0]).truthy());
+        case ExprKind::NOT:
+            return Value::boolean(!eval(*e.children[0]).truthy());
         case ExprKind::AND: {
             Value left = eval(*e.children[0]);
             return left.truthy() ? eval(*e.children[1]) : left;
@@ -369,8 +402,10 @@ Value Interpreter::eval(const Expr& e) {
             Value left = eval(*e.children[0]);
             return left.truthy() ? left : eval(*e.children[1]);
         }
-        case ExprKind::BINARY: return eval_binary(e);
-        case ExprKind::COMPARE: return Value::boolean(eval_compare(e));
+        case ExprKind::BINARY:
+            return eval_binary(e);
+        case ExprKind::COMPARE:
+            return Value::boolean(eval_compare(e));
         case ExprKind::TEST: {
             step();
             Value subject = eval(*e.children[0]);
@@ -458,7 +493,8 @@ Value Interpreter::eval_binary(const Expr& e) {
                 const int64_t n = std::max<int64_t>(0, count->as_int());
                 if (seq->is_string()) {
                     const size_t len = seq->as_string().size();
-                    if (len != 0 && static_cast<uint64_t>(n) > options_.limits.max_output_bytes / len) {
+                    if (len != 0 &&
+                        static_cast<uint64_t>(n) > options_.limits.max_output_bytes / len) {
                         check_string_size(options_.limits.max_output_bytes + 1);
                     }
                     std::string s;
@@ -492,7 +528,8 @@ Value Interpreter::eval_binary(const Expr& e) {
                 if (ints) {
                     const int64_t x = a.as_int();
                     const int64_t y = b.as_int();
-                    if (x == std::numeric_limits<int64_t>::min() && y == -1) fail("integer overflow");
+                    if (x == std::numeric_limits<int64_t>::min() && y == -1)
+                        fail("integer overflow");
                     int64_t q = x / y;
                     int64_t r = x % y;
                     if (r != 0 && ((r < 0) != (y < 0))) {
@@ -520,13 +557,15 @@ Value Interpreter::eval_binary(const Expr& e) {
                         if (__builtin_mul_overflow(result, base, &result)) fail("integer overflow");
                     }
                     exp >>= 1;
-                    if (exp > 0 && __builtin_mul_overflow(base, base, &base)) fail("integer overflow");
+                    if (exp > 0 && __builtin_mul_overflow(base, base, &base))
+                        fail("integer overflow");
                 }
                 return Value::integer(result);
             }
             if (numbers) return Value::number(std::pow(a.as_double(), b.as_double()));
             break;
-        case BinaryOp::CONCAT: break;
+        case BinaryOp::CONCAT:
+            break;
     }
     fail(std::string("unsupported operand type(s) for ") + symbol + ": '" + a.type_name() +
          "' and '" + b.type_name() + "'");
@@ -567,10 +606,12 @@ int compare_order(const Value& a, const Value& b, const char* op) {
 
 bool contains(const Value& container, const Value& item) {
     switch (container.kind()) {
-        case Value::Kind::UNDEFINED: return false;
+        case Value::Kind::UNDEFINED:
+            return false;
         case Value::Kind::STRING:
             if (!item.is_string()) {
-                fail(std::string("'in <string>' requires string as left operand, not ") + item.type_name());
+                fail(std::string("'in <string>' requires string as left operand, not ") +
+                     item.type_name());
             }
             return container.as_string().find(item.as_string()) != std::string::npos;
         case Value::Kind::LIST:
@@ -592,14 +633,34 @@ bool Interpreter::eval_compare(const Expr& e) {
         Value right = eval(*e.children[i + 1]);
         bool result = false;
         switch (e.compare_ops[i]) {
-            case CompareOp::EQ: result = left.equals(right); break;
-            case CompareOp::NE: result = !left.equals(right); break;
-            case CompareOp::LT: result = compare_order(left, right, "<") == -1; break;
-            case CompareOp::LE: { const int c = compare_order(left, right, "<="); result = c == -1 || c == 0; break; }
-            case CompareOp::GT: result = compare_order(left, right, ">") == 1; break;
-            case CompareOp::GE: { const int c = compare_order(left, right, ">="); result = c == 1 || c == 0; break; }
-            case CompareOp::IN: result = contains(right, left); break;
-            case CompareOp::NOT_IN: result = !contains(right, left); break;
+            case CompareOp::EQ:
+                result = left.equals(right);
+                break;
+            case CompareOp::NE:
+                result = !left.equals(right);
+                break;
+            case CompareOp::LT:
+                result = compare_order(left, right, "<") == -1;
+                break;
+            case CompareOp::LE: {
+                const int c = compare_order(left, right, "<=");
+                result = c == -1 || c == 0;
+                break;
+            }
+            case CompareOp::GT:
+                result = compare_order(left, right, ">") == 1;
+                break;
+            case CompareOp::GE: {
+                const int c = compare_order(left, right, ">=");
+                result = c == 1 || c == 0;
+                break;
+            }
+            case CompareOp::IN:
+                result = contains(right, left);
+                break;
+            case CompareOp::NOT_IN:
+                result = !contains(right, left);
+                break;
         }
         if (!result) return false;
         left = std::move(right);

@@ -16,7 +16,9 @@ bool is_space_byte(char c) {
 }
 
 // Python's str.rstrip() / whitespace check over UTF-8 text.
-std::string rstrip_text(std::string_view text) { return py_strip(text, false, true, nullptr); }
+std::string rstrip_text(std::string_view text) {
+    return py_strip(text, false, true, nullptr);
+}
 bool all_space(std::string_view text) {
     if (text.empty()) return false;
     for (char32_t c : utf8_decode(text)) {
@@ -51,7 +53,8 @@ public:
             } else if (sign != '+' && kind != '{') {
                 const size_t nl = text.rfind('\n');
                 const size_t l_pos = nl == std::string::npos ? 0 : nl + 1;
-                if ((l_pos > 0 || line_starting) && all_space(std::string_view(text).substr(l_pos))) {
+                if ((l_pos > 0 || line_starting) &&
+                    all_space(std::string_view(text).substr(l_pos))) {
                     text.resize(l_pos);
                 }
             }
@@ -86,7 +89,8 @@ private:
         const size_t line = static_cast<size_t>(it - line_starts_.begin());
         const size_t start = line_starts_[line - 1];
         return {static_cast<int>(line),
-                static_cast<int>(utf8_length(std::string_view(src_).substr(start, offset - start)) + 1)};
+                static_cast<int>(utf8_length(std::string_view(src_).substr(start, offset - start)) +
+                                 1)};
     }
 
     void emit(TokenType type, std::string text, size_t offset) {
@@ -124,9 +128,10 @@ private:
         const char closer = block ? '%' : '}';
         while (true) {
             while (p < src_.size() && is_space_byte(src_[p])) ++p;
-            if (p >= src_.size()) error(block ? "unexpected end of template, expected '%}'"
-                                              : "unexpected end of template, expected '}}'",
-                                        begin);
+            if (p >= src_.size())
+                error(block ? "unexpected end of template, expected '%}'"
+                            : "unexpected end of template, expected '}}'",
+                      begin);
             // End of the tag (only outside brackets, as in Jinja).
             if (depth == 0) {
                 const bool minus = src_[p] == '-' || (block && src_[p] == '+');
@@ -182,10 +187,9 @@ private:
     size_t lex_number(size_t p) {
         const size_t start = p;
         auto digits = [&]() {
-            while (p < src_.size() &&
-                   (std::isdigit(static_cast<unsigned char>(src_[p])) ||
-                    (src_[p] == '_' && p + 1 < src_.size() &&
-                     std::isdigit(static_cast<unsigned char>(src_[p + 1]))))) {
+            while (p < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[p])) ||
+                                       (src_[p] == '_' && p + 1 < src_.size() &&
+                                        std::isdigit(static_cast<unsigned char>(src_[p + 1]))))) {
                 ++p;
             }
         };
@@ -237,23 +241,46 @@ private:
                 for (int k = 0; k < n; ++k) {
                     const char h = src_[p + static_cast<size_t>(k)];
                     if (!std::isxdigit(static_cast<unsigned char>(h))) return -1;
-                    v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+                    v = v * 16 + (std::isdigit(static_cast<unsigned char>(h))
+                                      ? h - '0'
+                                      : (std::tolower(h) - 'a' + 10));
                 }
                 p += static_cast<size_t>(n);
                 return v;
             };
             switch (e) {
-                case 'n': value += '\n'; break;
-                case 't': value += '\t'; break;
-                case 'r': value += '\r'; break;
-                case 'a': value += '\a'; break;
-                case 'b': value += '\b'; break;
-                case 'f': value += '\f'; break;
-                case 'v': value += '\v'; break;
-                case '\\': value += '\\'; break;
-                case '\'': value += '\''; break;
-                case '"': value += '"'; break;
-                case '\n': break;  // line continuation
+                case 'n':
+                    value += '\n';
+                    break;
+                case 't':
+                    value += '\t';
+                    break;
+                case 'r':
+                    value += '\r';
+                    break;
+                case 'a':
+                    value += '\a';
+                    break;
+                case 'b':
+                    value += '\b';
+                    break;
+                case 'f':
+                    value += '\f';
+                    break;
+                case 'v':
+                    value += '\v';
+                    break;
+                case '\\':
+                    value += '\\';
+                    break;
+                case '\'':
+                    value += '\'';
+                    break;
+                case '"':
+                    value += '"';
+                    break;
+                case '\n':
+                    break;  // line continuation
                 case 'x':
                 case 'u':
                 case 'U': {
@@ -265,7 +292,8 @@ private:
                 default:
                     if (e >= '0' && e <= '7') {
                         long v = e - '0';
-                        for (int k = 0; k < 2 && p < src_.size() && src_[p] >= '0' && src_[p] <= '7'; ++k) {
+                        for (int k = 0;
+                             k < 2 && p < src_.size() && src_[p] >= '0' && src_[p] <= '7'; ++k) {
                             v = v * 8 + (src_[p++] - '0');
                         }
                         utf8_append(value, static_cast<char32_t>(v));

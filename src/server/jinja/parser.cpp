@@ -45,13 +45,20 @@ private:
 
     static std::string describe(const Token& t) {
         switch (t.type) {
-            case TokenType::END: return "end of template";
-            case TokenType::BLOCK_END: return "%}";
-            case TokenType::VARIABLE_END: return "}}";
-            case TokenType::BLOCK_BEGIN: return "{%";
-            case TokenType::VARIABLE_BEGIN: return "{{";
-            case TokenType::TEXT: return "text";
-            default: return t.text;
+            case TokenType::END:
+                return "end of template";
+            case TokenType::BLOCK_END:
+                return "%}";
+            case TokenType::VARIABLE_END:
+                return "}}";
+            case TokenType::BLOCK_BEGIN:
+                return "{%";
+            case TokenType::VARIABLE_BEGIN:
+                return "{{";
+            case TokenType::TEXT:
+                return "text";
+            default:
+                return t.text;
         }
     }
 
@@ -69,7 +76,8 @@ private:
         return current().type == TokenType::NAME && current().text == name;
     }
     void expect_op(const char* op) {
-        if (!is_op(op)) error(std::string("expected '") + op + "', got '" + describe(current()) + "'");
+        if (!is_op(op))
+            error(std::string("expected '") + op + "', got '" + describe(current()) + "'");
         advance();
     }
     void expect_block_end() {
@@ -156,7 +164,8 @@ private:
 
     StmtPtr parse_statement() {
         const Token& t = current();
-        if (t.type != TokenType::NAME) error("expected a statement name, got '" + describe(t) + "'");
+        if (t.type != TokenType::NAME)
+            error("expected a statement name, got '" + describe(t) + "'");
         const std::string name = t.text;
         if (name == "if") return parse_if();
         if (name == "for") return parse_for();
@@ -301,8 +310,8 @@ private:
         tuple->children.push_back(std::move(first));
         while (is_op(",")) {
             advance();
-            if (current().type == TokenType::BLOCK_END || current().type == TokenType::VARIABLE_END ||
-                is_op(")")) {
+            if (current().type == TokenType::BLOCK_END ||
+                current().type == TokenType::VARIABLE_END || is_op(")")) {
                 break;
             }
             tuple->children.push_back(parse_expression(with_condexpr));
@@ -375,13 +384,20 @@ private:
         ExprPtr node;
         while (true) {
             CompareOp op;
-            if (is_op("==")) op = CompareOp::EQ;
-            else if (is_op("!=")) op = CompareOp::NE;
-            else if (is_op("<")) op = CompareOp::LT;
-            else if (is_op("<=")) op = CompareOp::LE;
-            else if (is_op(">")) op = CompareOp::GT;
-            else if (is_op(">=")) op = CompareOp::GE;
-            else if (is_name("in")) op = CompareOp::IN;
+            if (is_op("=="))
+                op = CompareOp::EQ;
+            else if (is_op("!="))
+                op = CompareOp::NE;
+            else if (is_op("<"))
+                op = CompareOp::LT;
+            else if (is_op("<="))
+                op = CompareOp::LE;
+            else if (is_op(">"))
+                op = CompareOp::GT;
+            else if (is_op(">="))
+                op = CompareOp::GE;
+            else if (is_name("in"))
+                op = CompareOp::IN;
             else if (is_name("not") && peek(1).type == TokenType::NAME && peek(1).text == "in") {
                 advance();
                 op = CompareOp::NOT_IN;
@@ -428,8 +444,8 @@ private:
         ExprPtr left = parse_pow();
         while (is_op("*") || is_op("/") || is_op("//") || is_op("%")) {
             const Token& at = advance();
-            const BinaryOp op = at.text == "*"   ? BinaryOp::MUL
-                                : at.text == "/" ? BinaryOp::DIV
+            const BinaryOp op = at.text == "*"    ? BinaryOp::MUL
+                                : at.text == "/"  ? BinaryOp::DIV
                                 : at.text == "//" ? BinaryOp::FLOOR_DIV
                                                   : BinaryOp::MOD;
             left = binary(op, at, std::move(left), parse_pow());
@@ -467,9 +483,12 @@ private:
             case TokenType::NAME: {
                 advance();
                 auto e = make_expr(ExprKind::LITERAL, t);
-                if (t.text == "true" || t.text == "True") e->literal = Value::boolean(true);
-                else if (t.text == "false" || t.text == "False") e->literal = Value::boolean(false);
-                else if (t.text == "none" || t.text == "None") e->literal = Value::none();
+                if (t.text == "true" || t.text == "True")
+                    e->literal = Value::boolean(true);
+                else if (t.text == "false" || t.text == "False")
+                    e->literal = Value::boolean(false);
+                else if (t.text == "none" || t.text == "None")
+                    e->literal = Value::none();
                 else {
                     e->kind = ExprKind::NAME;
                     e->name = t.text;
@@ -535,7 +554,8 @@ private:
                 }
                 break;
             }
-            default: break;
+            default:
+                break;
         }
         error("unexpected '" + describe(t) + "'");
     }

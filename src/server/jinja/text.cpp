@@ -15,7 +15,9 @@ namespace {
 
 constexpr char32_t ESCAPE_BASE = 0xDC80;  // surrogateescape: byte b decodes to U+DC00 + b
 
-bool is_escaped_byte(char32_t c) { return c >= 0xDC80 && c <= 0xDCFF; }
+bool is_escaped_byte(char32_t c) {
+    return c >= 0xDC80 && c <= 0xDCFF;
+}
 
 // ICU full case mapping over code points; lone surrogates (escaped bytes) pass through.
 std::u32string icu_map(const std::u32string& in, bool upper) {
@@ -25,12 +27,11 @@ std::u32string icu_map(const std::u32string& in, bool upper) {
         if (utf16.empty()) return;
         std::vector<UChar> mapped(utf16.size() * 3 + 8);
         UErrorCode status = U_ZERO_ERROR;
-        int32_t n = upper ? u_strToUpper(mapped.data(), static_cast<int32_t>(mapped.size()),
-                                         utf16.data(), static_cast<int32_t>(utf16.size()), "",
-                                         &status)
-                          : u_strToLower(mapped.data(), static_cast<int32_t>(mapped.size()),
-                                         utf16.data(), static_cast<int32_t>(utf16.size()), "",
-                                         &status);
+        int32_t n =
+            upper ? u_strToUpper(mapped.data(), static_cast<int32_t>(mapped.size()), utf16.data(),
+                                 static_cast<int32_t>(utf16.size()), "", &status)
+                  : u_strToLower(mapped.data(), static_cast<int32_t>(mapped.size()), utf16.data(),
+                                 static_cast<int32_t>(utf16.size()), "", &status);
         if (U_FAILURE(status)) n = 0;
         for (int32_t i = 0; i < n;) {
             UChar32 c;
@@ -56,7 +57,8 @@ std::u32string icu_map(const std::u32string& in, bool upper) {
 
 std::u32string map_one(char32_t c, int mode) {  // 0 lower, 1 upper, 2 title
     if (is_escaped_byte(c)) return std::u32string(1, c);
-    if (mode == 2) return std::u32string(1, static_cast<char32_t>(u_totitle(static_cast<UChar32>(c))));
+    if (mode == 2)
+        return std::u32string(1, static_cast<char32_t>(u_totitle(static_cast<UChar32>(c))));
     return icu_map(std::u32string(1, c), mode == 1);
 }
 
@@ -164,8 +166,12 @@ std::string py_strip(std::string_view text, bool left, bool right, const std::u3
     return utf8_encode(std::u32string_view(cps).substr(begin, end - begin));
 }
 
-std::string py_upper(std::string_view text) { return utf8_encode(icu_map(utf8_decode(text), true)); }
-std::string py_lower(std::string_view text) { return utf8_encode(icu_map(utf8_decode(text), false)); }
+std::string py_upper(std::string_view text) {
+    return utf8_encode(icu_map(utf8_decode(text), true));
+}
+std::string py_lower(std::string_view text) {
+    return utf8_encode(icu_map(utf8_decode(text), false));
+}
 
 std::string py_title(std::string_view text) {
     std::u32string out;
@@ -249,13 +255,27 @@ void json_quote(std::string& out, std::string_view text) {
     for (char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (c < 0x20) {
                     char buf[8];

@@ -4,7 +4,9 @@
 
 namespace souverain::server::jinja {
 
-void fail(std::string message) { throw TemplateError{ErrorCode::FORMAT, std::move(message)}; }
+void fail(std::string message) {
+    throw TemplateError{ErrorCode::FORMAT, std::move(message)};
+}
 
 const Value* ValueDict::find(std::string_view key) const {
     for (const auto& [k, v] : items) {
@@ -34,35 +36,51 @@ const Value* CallArgs::get(size_t index, std::string_view name) const {
 bool Value::truthy() const {
     switch (kind_) {
         case Kind::UNDEFINED:
-        case Kind::NONE: return false;
+        case Kind::NONE:
+            return false;
         case Kind::BOOL:
-        case Kind::INT: return int_ != 0;
-        case Kind::FLOAT: return float_ != 0;
-        case Kind::STRING: return !str_.empty();
-        case Kind::LIST: return !list_->empty();
-        case Kind::DICT: return !dict_->items.empty();
+        case Kind::INT:
+            return int_ != 0;
+        case Kind::FLOAT:
+            return float_ != 0;
+        case Kind::STRING:
+            return !str_.empty();
+        case Kind::LIST:
+            return !list_->empty();
+        case Kind::DICT:
+            return !dict_->items.empty();
         case Kind::NAMESPACE:
-        case Kind::CALLABLE: return true;
+        case Kind::CALLABLE:
+            return true;
     }
     return false;
 }
 
 std::string Value::to_str() const {
     switch (kind_) {
-        case Kind::UNDEFINED: return std::string();
-        case Kind::STRING: return str_;
-        default: return repr();
+        case Kind::UNDEFINED:
+            return std::string();
+        case Kind::STRING:
+            return str_;
+        default:
+            return repr();
     }
 }
 
 std::string Value::repr() const {
     switch (kind_) {
-        case Kind::UNDEFINED: return std::string();
-        case Kind::NONE: return "None";
-        case Kind::BOOL: return int_ ? "True" : "False";
-        case Kind::INT: return std::to_string(int_);
-        case Kind::FLOAT: return py_float_repr(float_);
-        case Kind::STRING: return py_string_repr(str_);
+        case Kind::UNDEFINED:
+            return std::string();
+        case Kind::NONE:
+            return "None";
+        case Kind::BOOL:
+            return int_ ? "True" : "False";
+        case Kind::INT:
+            return std::to_string(int_);
+        case Kind::FLOAT:
+            return py_float_repr(float_);
+        case Kind::STRING:
+            return py_string_repr(str_);
         case Kind::LIST: {
             std::string out = "[";
             for (size_t i = 0; i < list_->size(); ++i) {
@@ -87,7 +105,8 @@ std::string Value::repr() const {
             }
             return out + "}>";
         }
-        case Kind::CALLABLE: return "<function " + fn_->name + ">";
+        case Kind::CALLABLE:
+            return "<function " + fn_->name + ">";
     }
     return std::string();
 }
@@ -100,8 +119,10 @@ bool Value::equals(const Value& other) const {
     if (kind_ != other.kind_) return false;
     switch (kind_) {
         case Kind::UNDEFINED:
-        case Kind::NONE: return true;
-        case Kind::STRING: return str_ == other.str_;
+        case Kind::NONE:
+            return true;
+        case Kind::STRING:
+            return str_ == other.str_;
         case Kind::LIST: {
             if (list_->size() != other.list_->size()) return false;
             for (size_t i = 0; i < list_->size(); ++i) {
@@ -117,24 +138,37 @@ bool Value::equals(const Value& other) const {
             }
             return true;
         }
-        case Kind::NAMESPACE: return dict_ == other.dict_;
-        case Kind::CALLABLE: return fn_ == other.fn_;
-        default: return false;
+        case Kind::NAMESPACE:
+            return dict_ == other.dict_;
+        case Kind::CALLABLE:
+            return fn_ == other.fn_;
+        default:
+            return false;
     }
 }
 
 const char* Value::type_name() const {
     switch (kind_) {
-        case Kind::UNDEFINED: return "Undefined";
-        case Kind::NONE: return "NoneType";
-        case Kind::BOOL: return "bool";
-        case Kind::INT: return "int";
-        case Kind::FLOAT: return "float";
-        case Kind::STRING: return "str";
-        case Kind::LIST: return "list";
-        case Kind::DICT: return "dict";
-        case Kind::NAMESPACE: return "Namespace";
-        case Kind::CALLABLE: return "function";
+        case Kind::UNDEFINED:
+            return "Undefined";
+        case Kind::NONE:
+            return "NoneType";
+        case Kind::BOOL:
+            return "bool";
+        case Kind::INT:
+            return "int";
+        case Kind::FLOAT:
+            return "float";
+        case Kind::STRING:
+            return "str";
+        case Kind::LIST:
+            return "list";
+        case Kind::DICT:
+            return "dict";
+        case Kind::NAMESPACE:
+            return "Namespace";
+        case Kind::CALLABLE:
+            return "function";
     }
     return "?";
 }
@@ -148,18 +182,30 @@ void json_write(std::string& out, const Value& v, int indent, int depth) {
         out.append(static_cast<size_t>(indent) * static_cast<size_t>(d), ' ');
     };
     switch (v.kind()) {
-        case Value::Kind::NONE: out += "null"; return;
-        case Value::Kind::BOOL: out += v.as_bool() ? "true" : "false"; return;
-        case Value::Kind::INT: out += std::to_string(v.as_int()); return;
+        case Value::Kind::NONE:
+            out += "null";
+            return;
+        case Value::Kind::BOOL:
+            out += v.as_bool() ? "true" : "false";
+            return;
+        case Value::Kind::INT:
+            out += std::to_string(v.as_int());
+            return;
         case Value::Kind::FLOAT: {
             const double f = v.as_double();
-            if (f != f) out += "NaN";
-            else if (f > 1.7976931348623157e308) out += "Infinity";
-            else if (f < -1.7976931348623157e308) out += "-Infinity";
-            else out += py_float_repr(f);
+            if (f != f)
+                out += "NaN";
+            else if (f > 1.7976931348623157e308)
+                out += "Infinity";
+            else if (f < -1.7976931348623157e308)
+                out += "-Infinity";
+            else
+                out += py_float_repr(f);
             return;
         }
-        case Value::Kind::STRING: json_quote(out, v.as_string()); return;
+        case Value::Kind::STRING:
+            json_quote(out, v.as_string());
+            return;
         case Value::Kind::LIST: {
             const ValueList& items = v.as_list();
             if (items.empty()) {
@@ -178,7 +224,8 @@ void json_write(std::string& out, const Value& v, int indent, int depth) {
         }
         case Value::Kind::DICT:
         case Value::Kind::NAMESPACE: {
-            if (v.kind() == Value::Kind::NAMESPACE) fail("Object of type Namespace is not JSON serializable");
+            if (v.kind() == Value::Kind::NAMESPACE)
+                fail("Object of type Namespace is not JSON serializable");
             const auto& items = v.as_dict().items;
             if (items.empty()) {
                 out += "{}";

@@ -106,7 +106,9 @@ public:
     bool is_undefined() const { return kind_ == Kind::UNDEFINED; }
     bool is_none() const { return kind_ == Kind::NONE; }
     bool is_string() const { return kind_ == Kind::STRING; }
-    bool is_number() const { return kind_ == Kind::INT || kind_ == Kind::FLOAT || kind_ == Kind::BOOL; }
+    bool is_number() const {
+        return kind_ == Kind::INT || kind_ == Kind::FLOAT || kind_ == Kind::BOOL;
+    }
     bool is_list() const { return kind_ == Kind::LIST; }
     bool is_dict() const { return kind_ == Kind::DICT; }
     bool is_mapping() const { return kind_ == Kind::DICT || kind_ == Kind::NAMESPACE; }
