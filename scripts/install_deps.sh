@@ -11,6 +11,9 @@ PACKAGES=(
     libcli11-dev nlohmann-json3-dev   # command line, JSON
     python3 python3-numpy             # the independent reference forward pass
     libcpp-httplib-dev                # HTTP server (and test clients)
+    libsqlite3-dev                    # storage (knowledge bases, audit log)
+    libstemmer-dev                    # Snowball stemmers (fr, de, en)
+    libsodium-dev                     # Ed25519 signatures, argon2id, HMAC
     python3-jinja2                    # reference renderer for the chat-template tests
 )
 

@@ -1,0 +1,25 @@
+#pragma once
+// SHA-256 digests (libsodium), for what governance must identify exactly: a model's weights
+// file, the input and output of a request, a document's content.
+//
+// Thread-safety: pure functions; libsodium is initialized on first use.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace souverain::governance {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+Sha256Digest sha256(std::string_view bytes);
+
+// Reads the file in blocks; fails with the file's name on any read error.
+Result<Sha256Digest> sha256_file(const std::string& path);
+
+// Lower-case hexadecimal, 64 characters.
+std::string to_hex(const Sha256Digest& digest);
+
+}  // namespace souverain::governance
