@@ -426,16 +426,17 @@ private:
     }
 
     static bool pump_body(StreamState& state, httplib::DataSink& sink) {
-        GenerationEvent event;
-        if (!state.channel->pop(event, kPollInterval)) {
-            if (Clock::now() - state.last_write < kHeartbeatInterval) return true;
+        // Whitespace before a JSON value is valid JSON; writing some now and then tells
+        // whether the client is still there, also while tokens keep arriving.
+        if (Clock::now() - state.last_write >= kHeartbeatInterval) {
             state.last_write = Clock::now();
-            // Whitespace before a JSON value is valid JSON; it tells whether the client is
-            // still there.
-            if (sink.write(" ", 1)) return true;
-            state.channel->cancel();
-            return false;
+            if (!sink.write(" ", 1)) {
+                state.channel->cancel();
+                return false;
+            }
         }
+        GenerationEvent event;
+        if (!state.channel->pop(event, kPollInterval)) return true;
         ChoiceResult& choice = state.choices[(size_t)event.choice];
         switch (event.kind) {
             case GenerationEvent::Kind::TEXT:
