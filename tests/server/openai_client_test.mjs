@@ -210,8 +210,9 @@ describe('chat.completions', () => {
         // its first occurrence, with finish_reason "stop".
         const start = Math.floor(full.length / 2);
         const stop = full.slice(start, start + 3);
-        assert.ok(stop.trim().length > 0 || stop.length === 3, `usable stop string from ${JSON.stringify(full)}`);
+        assert.equal(stop.length, 3, `a 3-character stop string from ${JSON.stringify(full)}`);
         const expected = full.slice(0, full.indexOf(stop));
+        assert.ok(expected.length < full.length - 3, 'the stop string cuts the text');
         const out = await client.chat.completions.create({ ...request, stop: [stop, 'never-seen-xyz'] });
         assert.equal(out.choices[0].message.content, expected, `stop ${JSON.stringify(stop)}`);
         assert.equal(out.choices[0].finish_reason, 'stop');
