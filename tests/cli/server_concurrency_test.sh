@@ -5,7 +5,9 @@
 #              q4_0 tiny model.
 #   disconnect a client that drops its stream, or its non-streamed request, mid-generation
 #              frees its slot: souverain_active_slots drops back to 0 within 1 s (checked
-#              separately for the two).
+#              separately for the two). The non-streamed case catches a server that only
+#              notices a gone client when no token came for a while: it needs tokens faster
+#              than one per 100 ms, so on a badly overloaded machine it may pass anyway.
 #   overload   --parallel 1 --max-queue 1: requests beyond the slot and the queue get 503
 #              with a Retry-After header.
 #
@@ -13,7 +15,7 @@
 #
 # Environment: CONCURRENCY_TYPES (default "q4_k_m q4_0") picks the weight types of the
 # identity check; SOUVERAIN_KERNELS=scalar is passed through to the server (the control run).
-# Runs in about 30 s on 2 cores.
+# Runs in about 25 s on 2 quiet cores (67 s with the machine's load average at 8).
 set -u
 
 if [[ $# -ne 2 ]]; then

@@ -12,7 +12,8 @@
 #   bash server_load_test.sh <souverain-binary> <work-dir>
 #
 # Environment: LOAD_REQUESTS (10000), LOAD_WARMUP (1000), LOAD_CLIENTS (8), RSS_LIMIT_KB.
-# Runs in about 40 s on 2 shared cores (about 300 requests/s); measured growth: +1.7 MB after
+# Runs in about 40 s on 2 quiet cores (about 300 requests/s; 240 s measured once with the
+# load average at 10); measured growth: +1.7 MB after
 # 10,000 requests, +2.2 MB after 30,000 (allocator arenas settling, not a per-request leak).
 set -u
 
