@@ -3,13 +3,15 @@
 // One thread, random weights. "decode": one column against a weight matrix larger than the
 // caches (every weight byte streamed once per pass, like decoding one token); "batch": 64
 // columns against a matrix that fits L2, through the matmul entry point of the level (prefill).
-// SOUVERAIN_KERNELS selects the level as everywhere else.
+// SOUVERAIN_KERNELS selects the level as everywhere else; SOUVERAIN_SPEED_TYPE=q4_K (a type
+// name) limits the probes to one type.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -64,6 +66,11 @@ SpeedSetup make_setup(TensorType type, int64_t n, int64_t n_rows, int64_t n_cols
     return setup;
 }
 
+bool wanted(TensorType type) {
+    const char* only = std::getenv("SOUVERAIN_SPEED_TYPE");
+    return only == nullptr || std::strcmp(only, tensor_type_traits(type)->name) == 0;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -72,6 +79,7 @@ TEST(DotSpeed, DISABLED_Decode) {
     constexpr int64_t n = 4096;
     constexpr int64_t n_rows = 8192;
     for (TensorType type : SPEED_TYPES) {
+        if (!wanted(type)) continue;
         SpeedSetup setup = make_setup(type, n, n_rows, 1);
         std::vector<float> out((size_t)n_rows);
         double best = 1e30;
@@ -94,6 +102,7 @@ TEST(DotSpeed, DISABLED_Batch) {
     constexpr int64_t n_rows = 128;
     constexpr int64_t n_cols = 64;
     for (TensorType type : SPEED_TYPES) {
+        if (!wanted(type)) continue;
         SpeedSetup setup = make_setup(type, n, n_rows, n_cols);
         std::vector<float> out((size_t)(n_rows * n_cols));
         double best = 1e30;
