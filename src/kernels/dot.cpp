@@ -101,8 +101,9 @@ const DotKernel SCALAR_KERNELS[N_DOT_TYPES] =
 #if defined(__x86_64__)
 const DotKernel AVX2_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
     avx2, quantize_act_q8_0_avx2, quantize_act_q8_1_avx2, quantize_act_q8_k_avx2,
-    SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
-    SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
+    SOUVERAIN_GEMM(gemm_q4_0_q8_0_avx2), SOUVERAIN_GEMM(gemm_q4_1_q8_1_avx2),
+    SOUVERAIN_GEMM(gemm_q5_0_q8_0_avx2), SOUVERAIN_GEMM(gemm_q5_1_q8_1_avx2),
+    SOUVERAIN_GEMM(gemm_q8_0_q8_0_avx2), SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
 const DotKernel AVX512_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
     avx512, quantize_act_q8_0_avx512, quantize_act_q8_1_avx512, quantize_act_q8_k_avx512,
     SOUVERAIN_GEMM(gemm_q4_0_q8_0_avx512), SOUVERAIN_GEMM(gemm_q4_1_q8_1_avx512),

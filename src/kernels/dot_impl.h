@@ -69,6 +69,11 @@ SOUVERAIN_DECLARE_DOT(dot_q6_k_q8_k_avx512);
               size_t act_stride, int64_t n_cols, float* out, size_t out_stride, void* scratch); \
     size_t name##_scratch(int64_t n, int64_t n_cols)
 
+SOUVERAIN_DECLARE_GEMM(gemm_q4_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q8_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q4_1_q8_1_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_1_q8_1_avx2);
 SOUVERAIN_DECLARE_GEMM(gemm_q4_0_q8_0_avx512);
 SOUVERAIN_DECLARE_GEMM(gemm_q5_0_q8_0_avx512);
 SOUVERAIN_DECLARE_GEMM(gemm_q8_0_q8_0_avx512);
