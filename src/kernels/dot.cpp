@@ -71,32 +71,50 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 // One row per weight type with matmul kernels, in the same order at every level.
 constexpr int N_DOT_TYPES = 11;
 
-#define SOUVERAIN_KERNEL_ROWS(level, q8_0, q8_1, q8_k)                          \
-    {                                                                           \
-        {TensorType::F32, TensorType::F32, nullptr, dot_f32_f32_##level},       \
-            {TensorType::F16, TensorType::F32, nullptr, dot_f16_f32_##level},   \
-            {TensorType::BF16, TensorType::F32, nullptr, dot_bf16_f32_##level}, \
-            {TensorType::Q4_0, TensorType::Q8_0, q8_0, dot_q4_0_q8_0_##level},  \
-            {TensorType::Q4_1, TensorType::Q8_1, q8_1, dot_q4_1_q8_1_##level},  \
-            {TensorType::Q5_0, TensorType::Q8_0, q8_0, dot_q5_0_q8_0_##level},  \
-            {TensorType::Q5_1, TensorType::Q8_1, q8_1, dot_q5_1_q8_1_##level},  \
-            {TensorType::Q8_0, TensorType::Q8_0, q8_0, dot_q8_0_q8_0_##level},  \
-            {TensorType::Q4_K, TensorType::Q8_K, q8_k, dot_q4_k_q8_k_##level},  \
-            {TensorType::Q5_K, TensorType::Q8_K, q8_k, dot_q5_k_q8_k_##level},  \
-            {TensorType::Q6_K, TensorType::Q8_K, q8_k, dot_q6_k_q8_k_##level},  \
+// GEMM(level, name) is the register-blocked kernel pair of a type at a level, or two nulls.
+#define SOUVERAIN_NO_GEMM nullptr, nullptr
+#define SOUVERAIN_GEMM(name) name, name##_scratch
+
+#define SOUVERAIN_KERNEL_ROWS(level, q8_0, q8_1, q8_k, gemm_q4_0, gemm_q4_1, gemm_q5_0, gemm_q5_1,   \
+                              gemm_q8_0, gemm_q4_k, gemm_q5_k, gemm_q6_k)                        \
+    {                                                                                            \
+        {TensorType::F32, TensorType::F32, nullptr, dot_f32_f32_##level, SOUVERAIN_NO_GEMM},     \
+            {TensorType::F16, TensorType::F32, nullptr, dot_f16_f32_##level, SOUVERAIN_NO_GEMM}, \
+            {TensorType::BF16, TensorType::F32, nullptr, dot_bf16_f32_##level,                   \
+             SOUVERAIN_NO_GEMM},                                                                 \
+            {TensorType::Q4_0, TensorType::Q8_0, q8_0, dot_q4_0_q8_0_##level, gemm_q4_0},        \
+            {TensorType::Q4_1, TensorType::Q8_1, q8_1, dot_q4_1_q8_1_##level, gemm_q4_1},        \
+            {TensorType::Q5_0, TensorType::Q8_0, q8_0, dot_q5_0_q8_0_##level, gemm_q5_0},        \
+            {TensorType::Q5_1, TensorType::Q8_1, q8_1, dot_q5_1_q8_1_##level, gemm_q5_1},        \
+            {TensorType::Q8_0, TensorType::Q8_0, q8_0, dot_q8_0_q8_0_##level, gemm_q8_0},        \
+            {TensorType::Q4_K, TensorType::Q8_K, q8_k, dot_q4_k_q8_k_##level, gemm_q4_k},        \
+            {TensorType::Q5_K, TensorType::Q8_K, q8_k, dot_q5_k_q8_k_##level, gemm_q5_k},        \
+            {TensorType::Q6_K, TensorType::Q8_K, q8_k, dot_q6_k_q8_k_##level, gemm_q6_k},        \
     }
 
 const DotKernel SCALAR_KERNELS[N_DOT_TYPES] =
-    SOUVERAIN_KERNEL_ROWS(scalar, quantize_act_q8_0, quantize_act_q8_1, quantize_act_q8_k);
+    SOUVERAIN_KERNEL_ROWS(scalar, quantize_act_q8_0, quantize_act_q8_1, quantize_act_q8_k,
+                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
+                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
+                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
 
 #if defined(__x86_64__)
 const DotKernel AVX2_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
-    avx2, quantize_act_q8_0_avx2, quantize_act_q8_1_avx2, quantize_act_q8_k_avx2);
+    avx2, quantize_act_q8_0_avx2, quantize_act_q8_1_avx2, quantize_act_q8_k_avx2,
+    SOUVERAIN_GEMM(gemm_q4_0_q8_0_avx2), SOUVERAIN_GEMM(gemm_q4_1_q8_1_avx2),
+    SOUVERAIN_GEMM(gemm_q5_0_q8_0_avx2), SOUVERAIN_GEMM(gemm_q5_1_q8_1_avx2),
+    SOUVERAIN_GEMM(gemm_q8_0_q8_0_avx2), SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
 const DotKernel AVX512_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
-    avx512, quantize_act_q8_0_avx512, quantize_act_q8_1_avx512, quantize_act_q8_k_avx512);
+    avx512, quantize_act_q8_0_avx512, quantize_act_q8_1_avx512, quantize_act_q8_k_avx512,
+    SOUVERAIN_GEMM(gemm_q4_0_q8_0_avx512), SOUVERAIN_GEMM(gemm_q4_1_q8_1_avx512),
+    SOUVERAIN_GEMM(gemm_q5_0_q8_0_avx512), SOUVERAIN_GEMM(gemm_q5_1_q8_1_avx512),
+    SOUVERAIN_GEMM(gemm_q8_0_q8_0_avx512), SOUVERAIN_GEMM(gemm_q4_k_q8_k_avx512),
+    SOUVERAIN_GEMM(gemm_q5_k_q8_k_avx512), SOUVERAIN_GEMM(gemm_q6_k_q8_k_avx512));
 #endif
 
 #undef SOUVERAIN_KERNEL_ROWS
+#undef SOUVERAIN_GEMM
+#undef SOUVERAIN_NO_GEMM
 
 const DotKernel* find_kernel(const DotKernel* table, TensorType weight_type) {
     for (int type_idx = 0; type_idx < N_DOT_TYPES; ++type_idx) {

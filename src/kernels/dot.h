@@ -56,11 +56,28 @@ using DotFn = void (*)(int64_t n, const void* w_row, const void* act, size_t act
 // Converts n F32 activations (a whole number of act blocks) to the activation format.
 using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 
+// Register-blocked matmul of a tile, for prefill: for row_idx < n_rows (weight rows w_stride
+// bytes apart from w) and col_idx < n_cols (activation columns act_stride bytes apart from act),
+//   out[col_idx * out_stride + row_idx] = the dot of that row and column,
+// bit for bit the value `dot` of the same kernel computes for them alone (n_cols = 1): the
+// continuous-batching contract extends to it. Weights are decoded once per call into a packed
+// panel and reused by all its columns, so calls should cover tens of columns. n_rows and n_cols
+// may be anything >= 0. scratch: gemm_scratch_bytes(n, n_cols) bytes, any alignment, not shared
+// between concurrent calls.
+using GemmFn = void (*)(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const void* act,
+                        size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
+                        void* scratch);
+using GemmScratchFn = size_t (*)(int64_t n, int64_t n_cols);
+
 struct DotKernel {
     TensorType weight_type;
     TensorType act_type;         // F32, Q8_0, Q8_1 or Q8_K
     QuantizeActFn quantize_act;  // null when act_type is F32
     DotFn dot;
+    // Null where this level has no register-blocked kernel for the type (then: dot per row).
+    // Its oracle is `dot` of the same kernel (bit for bit), whose oracle is the scalar twin.
+    GemmFn gemm;
+    GemmScratchFn gemm_scratch_bytes;
 };
 
 // The kernel for a weight type at a level (a level the CPU lacks must not be called), or

@@ -63,6 +63,28 @@ SOUVERAIN_DECLARE_DOT(dot_q6_k_q8_k_avx512);
 
 #undef SOUVERAIN_DECLARE_DOT
 
+// Register-blocked matmul kernels (GemmFn, dot.h) and their scratch sizes (GemmScratchFn).
+#define SOUVERAIN_DECLARE_GEMM(name)                                                           \
+    void name(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const void* act,      \
+              size_t act_stride, int64_t n_cols, float* out, size_t out_stride, void* scratch); \
+    size_t name##_scratch(int64_t n, int64_t n_cols)
+
+SOUVERAIN_DECLARE_GEMM(gemm_q4_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q8_0_q8_0_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q4_1_q8_1_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_1_q8_1_avx2);
+SOUVERAIN_DECLARE_GEMM(gemm_q4_0_q8_0_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_0_q8_0_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q8_0_q8_0_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q4_1_q8_1_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_1_q8_1_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q4_k_q8_k_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q5_k_q8_k_avx512);
+SOUVERAIN_DECLARE_GEMM(gemm_q6_k_q8_k_avx512);
+
+#undef SOUVERAIN_DECLARE_GEMM
+
 // SIMD activation quantizers (src/kernels/x86/quantize_act_*.cpp): they write the same bytes as
 // the scalar ones in dot.h, bit for bit, for every input.
 void quantize_act_q8_0_avx2(const float* x, void* dst, int64_t n);

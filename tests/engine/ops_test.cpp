@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <complex>
 #include <random>
 #include <vector>
@@ -86,6 +87,45 @@ TEST(Ops, MatmulBatchEqualsPerTokenProducts) {
                 expected += (double)w[row_idx * n_in + idx] * x[token_idx * n_in + idx];
             EXPECT_NEAR(y[token_idx * n_out + row_idx], expected, 1e-5);
             EXPECT_NEAR(y1[row_idx], expected, 1e-5);
+        }
+    }
+}
+
+TEST(Ops, MatmulOfABatchEqualsTokenByTokenBitForBit) {
+    // Continuous batching: a token's output must not depend on the tokens computed beside it,
+    // whichever kernel path (dot per row for one token, register-blocked tiles for a batch) and
+    // whatever the tile edges (n_out and n_tokens not multiples of the tiles).
+    const int64_t n_in = 512, n_out = 300, n_tokens = 70;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> normal;
+    std::vector<float> x((size_t)(n_in * n_tokens));
+    for (float& v : x) v = normal(rng);
+    ThreadPool pool(2);
+    for (TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q5_1,
+                            TensorType::Q4_K, TensorType::Q6_K, TensorType::F16}) {
+        const TensorTypeTraits* traits = tensor_type_traits(type);
+        ASSERT_NE(traits, nullptr);
+        const size_t row_bytes = *tensor_row_bytes(type, n_in);
+        std::vector<uint8_t> weights(row_bytes * n_out);
+        std::vector<float> row((size_t)n_in);
+        for (int64_t row_idx = 0; row_idx < n_out; ++row_idx) {
+            for (float& v : row) v = normal(rng);
+            traits->from_float(row.data(), weights.data() + row_idx * row_bytes, n_in);
+        }
+        WeightMatrix matrix;
+        matrix.traits = traits;
+        matrix.kernel = kernels::dot_kernel(type, kernels::best_kernel_level());
+        matrix.n_in = n_in;
+        matrix.n_out = n_out;
+        matrix.row_bytes = row_bytes;
+        matrix.data = weights.data();
+        std::vector<float> y((size_t)(n_out * n_tokens)), y1((size_t)n_out);
+        matmul(matrix, x.data(), y.data(), n_tokens, pool);
+        for (int64_t token_idx = 0; token_idx < n_tokens; ++token_idx) {
+            matmul(matrix, x.data() + token_idx * n_in, y1.data(), 1, pool);
+            EXPECT_EQ(std::memcmp(y.data() + token_idx * n_out, y1.data(), n_out * sizeof(float)),
+                      0)
+                << traits->name << " token " << token_idx;
         }
     }
 }

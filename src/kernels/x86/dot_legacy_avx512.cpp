@@ -331,6 +331,241 @@ void dot_cols(int64_t n, const void* w_row, const void* act, size_t act_stride, 
     }
 }
 
+// ---- Register-blocked matmul (prefill) ----
+//
+// gemm_tile<Kind> computes every (row, column) of a tile with exactly the arithmetic of
+// dot_groups<Kind, 1> ("Groups of 16 blocks" above), so each value is bit for bit the
+// single-row, single-column dot; only the work is arranged differently:
+//
+// - Weights: 16 rows form a panel, packed once per call and reused by all its columns. Per
+//   block, 8 vectors whose 32-bit lane r holds the unsigned levels u of elements 4j .. 4j + 3 of
+//   row r (vector j), then d_w of the 16 rows as float (and m_w for the affine types): lane =
+//   row, so one vpdpbusd advances 16 rows at once.
+// - Activations stay where quantize_act wrote them; their levels are broadcast 4 bytes at a time
+//   (the embedded-broadcast operand of vpdpbusd). A side table per column and block holds d_a
+//   as float, the correction -OFFSET * sum(qs) that turns sum(u * a) into the exact block sum
+//   (it seeds the integer sum), and s_a (affine types).
+// - The microkernel takes 4 columns: 16 accumulators = 4 columns x 4 chains, each holding the
+//   chain of 16 rows. Per block and column: 8 vpdpbusd give the 16 exact block sums, then one
+//   convert, one multiply and one FMA (affine: one more multiply and an add) advance chain
+//   (b % 16) / 4, as in the dot.
+
+constexpr int PANEL_ROWS = 16;
+constexpr int MICRO_COLS = 4;
+
+// Per column and block (16 bytes, so that a column's table is 64-byte aligned).
+struct ColumnSide {
+    float d;       // d_a
+    int32_t corr;  // -OFFSET * sum(qs)
+    float s;       // s_a (affine types)
+    int32_t unused;
+};
+static_assert(sizeof(ColumnSide) == 16);
+
+template <typename Kind>
+constexpr size_t PANEL_BLOCK_BYTES = 8 * 64 + 64 + (Kind::AFFINE ? 64 : 0);
+
+template <typename Kind>
+size_t gemm_scratch(int64_t n, int64_t n_cols) {
+    const size_t n_blocks = size_t(n / QK);
+    return 64 + n_blocks * PANEL_BLOCK_BYTES<Kind> + size_t(n_cols) * n_blocks * sizeof(ColumnSide);
+}
+
+template <typename Kind>
+void prepare_side(const uint8_t* act_col, int64_t n_blocks, ColumnSide* side) {
+    using Act = ActLayout<Kind::AFFINE>;
+    for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
+        const uint8_t* block = act_col + block_idx * Act::BLOCK_BYTES;
+        ColumnSide entry = {_cvtsh_ss(uint16_t(load_u16(block))), 0, 0.0f, 0};
+        if constexpr (Kind::AFFINE) {
+            entry.s = _cvtsh_ss(uint16_t(load_u16(block + 2)));
+        } else {
+            // sum(qs) through psadbw on qs + 128 (unsigned), minus 32 * 128.
+            const __m256i biased =
+                _mm256_xor_si256(load_256(block + Act::QS_OFFSET), _mm256_set1_epi8(char(0x80)));
+            const __m256i sums = _mm256_sad_epu8(biased, _mm256_setzero_si256());
+            const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sums),
+                                               _mm256_extracti128_si256(sums, 1));
+            const int64_t total = _mm_cvtsi128_si64(_mm_add_epi64(half, _mm_unpackhi_epi64(half, half)));
+            entry.corr = -Kind::OFFSET * int32_t(total - 32 * 128);
+        }
+        side[block_idx] = entry;
+    }
+}
+
+// 16 rows of 8 dwords as z[i] = [row i | row i + 8] (256 bits each) to out[j] = dword j of
+// every row, lane r = row r.
+void transpose_panel_block(const __m512i* z, uint8_t* out) {
+    __m512i u[8];
+    for (int half = 0; half < 2; ++half) {
+        const __m512i* zz = z + 4 * half;
+        const __m512i t0 = _mm512_unpacklo_epi32(zz[0], zz[1]);
+        const __m512i t1 = _mm512_unpackhi_epi32(zz[0], zz[1]);
+        const __m512i t2 = _mm512_unpacklo_epi32(zz[2], zz[3]);
+        const __m512i t3 = _mm512_unpackhi_epi32(zz[2], zz[3]);
+        // u[4 * half + e], 128-bit lane L: element e (L even) or 4 + e (L odd) of rows
+        // 4 * half .. + 3 (L < 2) or 8 + 4 * half .. + 3 (L >= 2).
+        u[4 * half + 0] = _mm512_unpacklo_epi64(t0, t2);
+        u[4 * half + 1] = _mm512_unpackhi_epi64(t0, t2);
+        u[4 * half + 2] = _mm512_unpacklo_epi64(t1, t3);
+        u[4 * half + 3] = _mm512_unpackhi_epi64(t1, t3);
+    }
+    const __m512i low_dwords = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i high_dwords = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    for (int e = 0; e < 4; ++e) {
+        _mm512_store_si512(out + 64 * e, _mm512_permutex2var_epi64(u[e], low_dwords, u[4 + e]));
+        _mm512_store_si512(out + 64 * (4 + e),
+                           _mm512_permutex2var_epi64(u[e], high_dwords, u[4 + e]));
+    }
+}
+
+// Packs rows [0, n_valid) (w_stride bytes apart) into panel; rows past n_valid repeat the last
+// valid one (their results are not stored).
+template <typename Kind>
+void pack_panel(const uint8_t* w, size_t w_stride, int n_valid, int64_t n_blocks, uint8_t* panel) {
+    constexpr size_t PBB = PANEL_BLOCK_BYTES<Kind>;
+    const uint8_t* rows[PANEL_ROWS];
+    alignas(64) int32_t row_offsets[PANEL_ROWS];
+    for (int row = 0; row < PANEL_ROWS; ++row) {
+        const int source = row < n_valid ? row : n_valid - 1;
+        rows[row] = w + size_t(source) * w_stride;
+        row_offsets[row] = int32_t(size_t(source) * w_stride);
+    }
+    for (int64_t block_idx = 0; block_idx < n_blocks; block_idx += 2) {
+        const bool single = block_idx + 1 == n_blocks;
+        __m512i levels[PANEL_ROWS];  // uint8 [64] per row: blocks block_idx, block_idx + 1
+        for (int row = 0; row < PANEL_ROWS; ++row) {
+            const uint8_t* pair = rows[row] + block_idx * Kind::BLOCK_BYTES;
+            levels[row] = single ? Kind::template levels<true>(pair)
+                                 : Kind::template levels<false>(pair);
+        }
+        for (int half = 0; half < (single ? 1 : 2); ++half) {
+            __m512i z[8];
+            for (int row = 0; row < 8; ++row) {
+                z[row] = half == 0 ? _mm512_shuffle_i64x2(levels[row], levels[row + 8], 0x44)
+                                   : _mm512_shuffle_i64x2(levels[row], levels[row + 8], 0xEE);
+            }
+            transpose_panel_block(z, panel + (block_idx + half) * PBB);
+        }
+    }
+    const __m512i offsets = _mm512_load_si512(row_offsets);
+    for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
+        const __m512i heads =
+            _mm512_i32gather_epi32(offsets, w + block_idx * Kind::BLOCK_BYTES, 1);
+        uint8_t* scales = panel + block_idx * PBB + 8 * 64;
+        _mm512_store_ps(scales, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(heads)));
+        if constexpr (Kind::AFFINE) {
+            _mm512_store_ps(scales + 64,
+                            _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(heads, 16))));
+        }
+    }
+}
+
+template <typename Kind>
+struct MicroKernel {
+    using Act = ActLayout<Kind::AFFINE>;
+    static constexpr size_t PBB = PANEL_BLOCK_BYTES<Kind>;
+
+    const uint8_t* panel;
+    const uint8_t* act_qs[MICRO_COLS];  // qs of block 0 of each column
+    const ColumnSide* side[MICRO_COLS];
+    __m512 acc[MICRO_COLS][4];  // F32 [16 rows] per column and chain
+
+    template <int CHAIN>
+    __attribute__((always_inline)) void block(int64_t block_idx) {
+        const uint8_t* packed = panel + block_idx * PBB;
+        __m512i isum[MICRO_COLS];
+        for (int col = 0; col < MICRO_COLS; ++col)
+            isum[col] = _mm512_set1_epi32(side[col][block_idx].corr);
+        for (int quad = 0; quad < 8; ++quad) {
+            const __m512i u = _mm512_load_si512(packed + 64 * quad);
+            for (int col = 0; col < MICRO_COLS; ++col) {
+                const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
+                isum[col] = _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+            }
+        }
+        const __m512 w_d = _mm512_load_ps(packed + 8 * 64);
+        for (int col = 0; col < MICRO_COLS; ++col) {
+            const __m512 x = _mm512_cvtepi32_ps(isum[col]);
+            const __m512 scale = _mm512_mul_ps(w_d, _mm512_set1_ps(side[col][block_idx].d));
+            if constexpr (Kind::AFFINE) {
+                const __m512 w_m = _mm512_load_ps(packed + 9 * 64);
+                const __m512 value = _mm512_fmadd_ps(
+                    x, scale, _mm512_mul_ps(w_m, _mm512_set1_ps(side[col][block_idx].s)));
+                acc[col][CHAIN] = _mm512_add_ps(acc[col][CHAIN], value);
+            } else {
+                acc[col][CHAIN] = _mm512_fmadd_ps(x, scale, acc[col][CHAIN]);
+            }
+        }
+    }
+
+    // Blocks [first, end) of one chain.
+    template <int CHAIN>
+    __attribute__((always_inline)) void blocks(int64_t first, int64_t end) {
+        for (int64_t block_idx = first; block_idx < end; ++block_idx) block<CHAIN>(block_idx);
+    }
+
+    void run(int64_t n_blocks, __m512* result) {
+        for (int col = 0; col < MICRO_COLS; ++col)
+            for (int chain = 0; chain < 4; ++chain) acc[col][chain] = _mm512_setzero_ps();
+        int64_t first = 0;
+        for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
+            for (int i = 0; i < 4; ++i) block<0>(first + i);
+            for (int i = 4; i < 8; ++i) block<1>(first + i);
+            for (int i = 8; i < 12; ++i) block<2>(first + i);
+            for (int i = 12; i < 16; ++i) block<3>(first + i);
+        }
+        auto end_of = [&](int64_t block_idx) { return block_idx < n_blocks ? block_idx : n_blocks; };
+        blocks<0>(first, end_of(first + 4));
+        blocks<1>(first + 4, end_of(first + 8));
+        blocks<2>(first + 8, end_of(first + 12));
+        blocks<3>(first + 12, end_of(first + 16));
+        // (chain 0 + chain 2) + (chain 1 + chain 3), as hsum_chains.
+        for (int col = 0; col < MICRO_COLS; ++col) {
+            result[col] = _mm512_add_ps(_mm512_add_ps(acc[col][0], acc[col][2]),
+                                        _mm512_add_ps(acc[col][1], acc[col][3]));
+        }
+    }
+};
+
+template <typename Kind>
+void gemm_tile(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const void* act,
+               size_t act_stride, int64_t n_cols, float* out, size_t out_stride, void* scratch) {
+    using Act = ActLayout<Kind::AFFINE>;
+    const int64_t n_blocks = n / QK;
+    if (n_rows <= 0 || n_cols <= 0) return;
+    uint8_t* panel = reinterpret_cast<uint8_t*>(
+        (reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+    ColumnSide* sides = reinterpret_cast<ColumnSide*>(panel + n_blocks * PANEL_BLOCK_BYTES<Kind>);
+    const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
+    for (int64_t col = 0; col < n_cols; ++col)
+        prepare_side<Kind>(act_bytes + col * act_stride, n_blocks, sides + col * n_blocks);
+
+    MicroKernel<Kind> micro;
+    micro.panel = panel;
+    for (int64_t row_begin = 0; row_begin < n_rows; row_begin += PANEL_ROWS) {
+        const int n_valid = int(n_rows - row_begin < PANEL_ROWS ? n_rows - row_begin : PANEL_ROWS);
+        pack_panel<Kind>(static_cast<const uint8_t*>(w) + row_begin * w_stride, w_stride, n_valid,
+                         n_blocks, panel);
+        const __mmask16 store_mask = __mmask16((1u << n_valid) - 1);
+        for (int64_t col_begin = 0; col_begin < n_cols; col_begin += MICRO_COLS) {
+            const int n_micro = int(n_cols - col_begin < MICRO_COLS ? n_cols - col_begin : MICRO_COLS);
+            for (int col = 0; col < MICRO_COLS; ++col) {
+                // Missing columns repeat the last one; their results are not stored.
+                const int64_t source = col_begin + (col < n_micro ? col : n_micro - 1);
+                micro.act_qs[col] = act_bytes + source * act_stride + Act::QS_OFFSET;
+                micro.side[col] = sides + source * n_blocks;
+            }
+            __m512 result[MICRO_COLS];
+            micro.run(n_blocks, result);
+            for (int col = 0; col < n_micro; ++col) {
+                _mm512_mask_storeu_ps(out + (col_begin + col) * out_stride + row_begin, store_mask,
+                                      result[col]);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 void dot_q4_0_q8_0_avx512(int64_t n, const void* w_row, const void* act, size_t act_stride,
@@ -357,5 +592,21 @@ void dot_q5_1_q8_1_avx512(int64_t n, const void* w_row, const void* act, size_t 
                           int n_cols, float* out) {
     dot_cols<Q5_1Kind>(n, w_row, act, act_stride, n_cols, out);
 }
+
+#define SOUVERAIN_LEGACY_GEMM(NAME, KIND)                                                      \
+    void NAME(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const void* act,        \
+              size_t act_stride, int64_t n_cols, float* out, size_t out_stride, void* scratch) { \
+        gemm_tile<KIND>(n, w, w_stride, n_rows, act, act_stride, n_cols, out, out_stride,         \
+                        scratch);                                                                \
+    }                                                                                            \
+    size_t NAME##_scratch(int64_t n, int64_t n_cols) { return gemm_scratch<KIND>(n, n_cols); }
+
+SOUVERAIN_LEGACY_GEMM(gemm_q4_0_q8_0_avx512, Q4_0Kind)
+SOUVERAIN_LEGACY_GEMM(gemm_q5_0_q8_0_avx512, Q5_0Kind)
+SOUVERAIN_LEGACY_GEMM(gemm_q8_0_q8_0_avx512, Q8_0Kind)
+SOUVERAIN_LEGACY_GEMM(gemm_q4_1_q8_1_avx512, Q4_1Kind)
+SOUVERAIN_LEGACY_GEMM(gemm_q5_1_q8_1_avx512, Q5_1Kind)
+
+#undef SOUVERAIN_LEGACY_GEMM
 
 }  // namespace souverain::kernels
