@@ -113,9 +113,10 @@ void register_eval(CLI::App& app) {
     cmd->add_option("--decompound", options->config.query.decompound_weight,
                     "Weight of German compound parts in the query (0: off)");
     cmd->add_option("--min-idf", options->config.query.min_idf, "Drop query terms below this idf");
+    cmd->add_option("--binary-tf", options->config.query.binary_tf,
+                    "Count each query term once (true/false)");
     cmd->add_option("--max-query-terms", options->config.query.max_terms,
                     "Keep this many query terms with the highest weight x idf (0: all)");
-    cmd->add_flag("--binary-tf", options->config.query.binary_tf, "Count each query term once");
     cmd->callback([options]() { set_exit_code(run_eval(*options)); });
 }
 
