@@ -1,6 +1,7 @@
 // `souverain eval retrieval --kb NAME --queries Q.jsonl --qrels QRELS.tsv`: the standard
 // retrieval metrics of the lexical search over BEIR files (documents ranked by their best
 // chunk).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -52,6 +53,7 @@ int run_eval(const EvalCliOptions& options) {
     search_options.top_k = options.k;
     search_options.one_per_document = true;
     std::vector<retrieval::RetrievalMetrics> per_query;
+    std::vector<double> latencies_ms;
     const auto started = std::chrono::steady_clock::now();
     ProgressLine progress("eval");
     size_t done = 0;
@@ -59,9 +61,13 @@ int run_eval(const EvalCliOptions& options) {
         ++done;
         auto labels = qrels->find(query.id);
         if (labels == qrels->end()) continue;
+        const auto query_started = std::chrono::steady_clock::now();
         Result<std::vector<retrieval::ScoredChunk>> hits =
             retrieval::lexical_search(**index, query.text, options.config, search_options);
         if (!hits) return report_error(hits.error());
+        latencies_ms.push_back(std::chrono::duration<double, std::milli>(
+                                   std::chrono::steady_clock::now() - query_started)
+                                   .count());
         std::vector<std::string> ranking;
         for (const retrieval::ScoredChunk& hit : *hits)
             ranking.push_back(external[hit.document_id]);
@@ -72,6 +78,12 @@ int run_eval(const EvalCliOptions& options) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const retrieval::RetrievalMetrics mean = retrieval::mean_metrics(per_query);
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    auto percentile = [&](double p) {
+        if (latencies_ms.empty()) return 0.0;
+        return latencies_ms[std::min(latencies_ms.size() - 1,
+                                     (size_t)(p * (double)latencies_ms.size()))];
+    };
     if (options.json) {
         nlohmann::json out = {{"queries", per_query.size()},
                               {"recall@10", mean.recall_10},
@@ -79,12 +91,14 @@ int run_eval(const EvalCliOptions& options) {
                               {"map@10", mean.map_10},
                               {"mrr@10", mean.mrr_10},
                               {"ndcg@10", mean.ndcg_10},
-                              {"seconds", seconds}};
+                              {"seconds", seconds},
+                              {"latency_p50_ms", percentile(0.50)},
+                              {"latency_p99_ms", percentile(0.99)}};
         std::printf("%s\n", out.dump().c_str());
         return 0;
     }
-    std::printf("queries     %zu (%.2f s, %.2f ms/query)\n", per_query.size(), seconds,
-                per_query.empty() ? 0.0 : 1000.0 * seconds / (double)per_query.size());
+    std::printf("queries     %zu (%.2f s; latency p50 %.2f ms, p99 %.2f ms)\n", per_query.size(),
+                seconds, percentile(0.50), percentile(0.99));
     std::printf(
         "recall@10   %.4f\nrecall@100  %.4f\nMAP@10      %.4f\nMRR@10      %.4f\n"
         "nDCG@10     %.4f\n",

@@ -49,10 +49,11 @@ int run_ingest(const IngestCliOptions& options) {
         std::fprintf(stderr, "skipped: %s\n", error.c_str());
     const double seconds = elapsed();
     std::printf(
-        "ingested %zu files (%zu documents, %zu chunks), %zu unchanged, %zu failed, %zu removed; "
+        "ingested %zu files (%zu documents, %zu chunks, %zu with an article number), %zu "
+        "unchanged, %zu failed, %zu removed; "
         "%.1f MB in %.2f s (%.1f MB/s)%s\n",
-        report->ingested, report->documents, report->chunks, report->unchanged, report->failed,
-        report->removed, (double)report->bytes / 1e6, seconds,
+        report->ingested, report->documents, report->chunks, report->chunks_with_article,
+        report->unchanged, report->failed, report->removed, (double)report->bytes / 1e6, seconds,
         seconds > 0 ? (double)report->bytes / 1e6 / seconds : 0.0,
         report->index_rebuilt ? "; index rebuilt" : "");
     return report->failed > 0 && report->ingested == 0 && report->unchanged == 0 ? 1 : 0;

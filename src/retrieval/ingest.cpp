@@ -220,6 +220,9 @@ Result<IngestReport> ingest_paths(storage::Store& store, const storage::KbInfo& 
                         documents.push_back(
                             analyze_document(analyzers, document, file.path, format));
                         report.chunks += documents.back().chunks.size();
+                        for (const ParsedChunk& chunk : document.chunks) {
+                            report.chunks_with_article += chunk.article.empty() ? 0 : 1;
+                        }
                     }
                     report.documents += documents.size();
                     SOUVERAIN_TRY(store.replace_source(

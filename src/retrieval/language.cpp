@@ -86,7 +86,14 @@ const WordSet& stopwords(Language language) {
     static const WordSet german = make_set(kGerman);
     static const WordSet english = make_set(kEnglish);
     static const WordSet luxembourgish = make_set(kLuxembourgish);
-    static const WordSet none;
+    // Text of no detected language: any of the four lists (so that "de", "la", "the" never
+    // become rare, highly weighted terms of a few unstemmed chunks).
+    static const WordSet any = [] {
+        WordSet all = make_set(kFrench);
+        for (const WordSet* set : {&german, &english, &luxembourgish})
+            all.insert(set->begin(), set->end());
+        return all;
+    }();
     switch (language) {
         case Language::FR:
             return french;
@@ -97,9 +104,9 @@ const WordSet& stopwords(Language language) {
         case Language::LB:
             return luxembourgish;
         case Language::OTHER:
-            return none;
+            return any;
     }
-    return none;
+    return any;
 }
 
 }  // namespace
@@ -138,17 +145,19 @@ Language detect_language(std::string_view text) {
     int hits[4] = {0, 0, 0, 0};
     int words = 0;
     std::string folded;
+    std::unordered_set<std::string> seen;  // each stopword counts once
     for_each_word(text, [&](size_t begin, size_t end) {
         if (words >= 300) return;
         ++words;
         fold_word(text.substr(begin, end - begin), folded);
+        if (!seen.insert(folded).second) return;
         for (int i = 0; i < 4; ++i) {
             if (is_stopword(kCandidates[i], folded)) ++hits[i];
         }
         if (markers.count(folded) > 0) hits[3] += 3;
     });
     const int best = (int)(std::max_element(hits, hits + 4) - hits);
-    const int needed = std::max(words < 8 ? 1 : 2, words / 10);
+    const int needed = std::max(words < 8 ? 1 : 2, std::min(words / 10, 5));
     if (hits[best] < needed) return Language::OTHER;
     return kCandidates[best];
 }
