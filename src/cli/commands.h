@@ -25,5 +25,9 @@ void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_kb(CLI::App& app);
+void register_ingest(CLI::App& app);
+void register_search(CLI::App& app);
+void register_eval(CLI::App& app);
 
 }  // namespace souverain::cli

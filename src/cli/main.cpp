@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
     register_logits(app);
     register_bench(app);
     register_serve(app);
+    register_kb(app);
+    register_ingest(app);
+    register_search(app);
+    register_eval(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -48,6 +48,7 @@ cxxflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 
 # --- library objects --------------------------------------------------------------------
 mapfile -t sources < <(find "$root/src/common" "$root/src/engine" "$root/src/kernels/generic" "$root/src/server" \
+                            "$root/src/storage" "$root/src/retrieval" \
                             -name '*.cpp' 2>/dev/null | sort)
 
 # True when `object` is missing or older than its source or a header it included (its .d file).
@@ -113,7 +114,7 @@ binary=$outdir/$name
 if [[ ! -x $binary || $archive -nt $binary ]] || stale "$binary"; then
     echo "run_fuzz.sh: building $name"
     "$cxx" "${cxxflags[@]}" -fsanitize=fuzzer -MMD -MF "$binary.d" "$target_src" "$archive" \
-        -o "$binary.tmp" -Wl,--as-needed -licui18n -licuuc -pthread
+        -o "$binary.tmp" -Wl,--as-needed -licui18n -licuuc -lstemmer -lsqlite3 -lsodium -pthread
     mv "$binary.tmp" "$binary"
 fi
 

@@ -1,0 +1,463 @@
+// The SQLite backend of storage::Store: one database file, WAL journal (readers never block
+// the writer; a killed process loses only the open transaction), foreign keys by hand
+// (explicit deletes in the same transaction, cheaper than cascades on large sources).
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "storage/store.h"
+
+namespace souverain::storage {
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS kbs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    index_dirty INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    kb_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    UNIQUE (kb_id, path)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    kb_id INTEGER NOT NULL,
+    source_id INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents (source_id);
+CREATE INDEX IF NOT EXISTS documents_kb ON documents (kb_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    kb_id INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    start_byte INTEGER NOT NULL,
+    end_byte INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    title TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    terms BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id);
+CREATE INDEX IF NOT EXISTS chunks_kb ON chunks (kb_id, id);
+CREATE TABLE IF NOT EXISTS index_meta (
+    kb_id INTEGER PRIMARY KEY,
+    meta BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS postings (
+    kb_id INTEGER NOT NULL,
+    term BLOB NOT NULL,
+    df INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    PRIMARY KEY (kb_id, term)
+) WITHOUT ROWID;
+)sql";
+
+// A prepared statement, finalized on destruction.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    bool valid() const { return stmt_ != nullptr; }
+    sqlite3_stmt* get() { return stmt_; }
+    void bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+    void bind_text(int index, std::string_view value) {
+        sqlite3_bind_text(stmt_, index, value.data(), (int)value.size(), SQLITE_TRANSIENT);
+    }
+    void bind_blob(int index, std::string_view value) {
+        // A zero-length blob must still be non-NULL (the columns are NOT NULL).
+        sqlite3_bind_blob(stmt_, index, value.empty() ? "" : value.data(), (int)value.size(),
+                          SQLITE_TRANSIENT);
+    }
+    int step() { return sqlite3_step(stmt_); }
+    void reset() {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    int64_t column_int(int index) { return sqlite3_column_int64(stmt_, index); }
+    std::string_view column_view(int index) {
+        const void* data = sqlite3_column_blob(stmt_, index);
+        const int size = sqlite3_column_bytes(stmt_, index);
+        return data == nullptr ? std::string_view() : std::string_view((const char*)data, size);
+    }
+    std::string column_string(int index) { return std::string(column_view(index)); }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(sqlite3* db) : db_(db) {}
+    ~SqliteStore() override { sqlite3_close_v2(db_); }
+
+    Status init() {
+        SOUVERAIN_TRY(exec("PRAGMA journal_mode=WAL"));
+        // NORMAL in WAL mode: a committed transaction survives a process crash; only a power
+        // loss may drop the last commits (never corrupts).
+        SOUVERAIN_TRY(exec("PRAGMA synchronous=NORMAL"));
+        SOUVERAIN_TRY(exec("PRAGMA busy_timeout=5000"));
+        return exec(kSchema);
+    }
+
+    Result<KbInfo> create_kb(const std::string& name) override {
+        Result<std::optional<KbInfo>> existing = find_kb(name);
+        if (!existing) return existing.error();
+        if (existing->has_value()) {
+            return make_error(ErrorCode::INVALID_ARGUMENT,
+                              "knowledge base '" + name + "' already exists");
+        }
+        Statement insert(db_, "INSERT INTO kbs (name, created_at) VALUES (?, strftime('%s'))");
+        if (!insert.valid()) return sql_error("prepare");
+        insert.bind_text(1, name);
+        if (insert.step() != SQLITE_DONE) return sql_error("create knowledge base");
+        return KbInfo{sqlite3_last_insert_rowid(db_), name, false};
+    }
+
+    Result<std::optional<KbInfo>> find_kb(const std::string& name) override {
+        Statement select(db_, "SELECT id, name, index_dirty FROM kbs WHERE name = ?");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind_text(1, name);
+        const int rc = select.step();
+        if (rc == SQLITE_DONE) return std::optional<KbInfo>();
+        if (rc != SQLITE_ROW) return sql_error("find knowledge base");
+        return std::optional<KbInfo>(
+            KbInfo{select.column_int(0), select.column_string(1), select.column_int(2) != 0});
+    }
+
+    Result<std::vector<KbInfo>> list_kbs() override {
+        Statement select(db_, "SELECT id, name, index_dirty FROM kbs ORDER BY name");
+        if (!select.valid()) return sql_error("prepare");
+        std::vector<KbInfo> kbs;
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW) {
+            kbs.push_back(
+                KbInfo{select.column_int(0), select.column_string(1), select.column_int(2) != 0});
+        }
+        if (rc != SQLITE_DONE) return sql_error("list knowledge bases");
+        return kbs;
+    }
+
+    Result<std::vector<SourceInfo>> list_sources(int64_t kb_id) override {
+        Statement select(db_,
+                         "SELECT path, content_hash FROM sources WHERE kb_id = ? ORDER BY path");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        std::vector<SourceInfo> sources;
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW) {
+            sources.push_back(SourceInfo{select.column_string(0), select.column_string(1)});
+        }
+        if (rc != SQLITE_DONE) return sql_error("list sources");
+        return sources;
+    }
+
+    Status replace_source(int64_t kb_id, const NewSource& source,
+                          const std::vector<NewDocument>& documents) override {
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        Status status = replace_source_locked(kb_id, source, documents);
+        if (!status) {
+            (void)exec("ROLLBACK");
+            return status;
+        }
+        return exec("COMMIT");
+    }
+
+    Status remove_source(int64_t kb_id, const std::string& path) override {
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        Status status = delete_source_locked(kb_id, path);
+        if (status) status = mark_dirty(kb_id);
+        if (!status) {
+            (void)exec("ROLLBACK");
+            return status;
+        }
+        return exec("COMMIT");
+    }
+
+    Status for_each_chunk_terms(int64_t kb_id,
+                                const std::function<void(const ChunkTerms&)>& visit) override {
+        Statement select(db_,
+                         "SELECT id, document_id, terms FROM chunks WHERE kb_id = ? ORDER BY id");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW) {
+            visit(ChunkTerms{select.column_int(0), select.column_int(1), select.column_view(2)});
+        }
+        if (rc != SQLITE_DONE) return sql_error("scan chunks");
+        return Status::success();
+    }
+
+    Status write_index(int64_t kb_id, std::string_view meta,
+                       const std::vector<Posting>& postings) override {
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        Status status = write_index_locked(kb_id, meta, postings);
+        if (!status) {
+            (void)exec("ROLLBACK");
+            return status;
+        }
+        return exec("COMMIT");
+    }
+
+    Result<std::optional<std::string>> load_index_meta(int64_t kb_id) override {
+        Statement select(db_, "SELECT meta FROM index_meta WHERE kb_id = ?");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        const int rc = select.step();
+        if (rc == SQLITE_DONE) return std::optional<std::string>();
+        if (rc != SQLITE_ROW) return sql_error("load index");
+        return std::optional<std::string>(select.column_string(0));
+    }
+
+    Result<std::optional<std::string>> load_postings(int64_t kb_id,
+                                                     std::string_view term) override {
+        if (!postings_select_) {
+            postings_select_ = std::make_unique<Statement>(
+                db_, "SELECT blob FROM postings WHERE kb_id = ? AND term = ?");
+        }
+        Statement& select = *postings_select_;
+        if (!select.valid()) return sql_error("prepare");
+        select.reset();
+        select.bind(1, kb_id);
+        select.bind_blob(2, term);
+        const int rc = select.step();
+        std::optional<std::string> blob;
+        if (rc == SQLITE_ROW) blob = select.column_string(0);
+        select.reset();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_error("load postings");
+        return blob;
+    }
+
+    Status for_each_term(int64_t kb_id,
+                         const std::function<void(std::string_view, int64_t)>& visit) override {
+        Statement select(db_, "SELECT term, df FROM postings WHERE kb_id = ?");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW)
+            visit(select.column_view(0), select.column_int(1));
+        if (rc != SQLITE_DONE) return sql_error("scan terms");
+        return Status::success();
+    }
+
+    Result<std::vector<ChunkRecord>> load_chunks(int64_t kb_id,
+                                                 const std::vector<int64_t>& chunk_ids) override {
+        // The passage is cut from the document text by byte offsets (SQL substr counts
+        // characters of TEXT but we want the exact stored bytes).
+        Statement select(db_,
+                         "SELECT c.id, d.external_id, d.title, c.metadata, c.language, c.start, "
+                         "c.end, substr(CAST(d.text AS BLOB), c.start_byte + 1, "
+                         "c.end_byte - c.start_byte) FROM chunks c JOIN documents d ON "
+                         "d.id = c.document_id WHERE c.id = ? AND c.kb_id = ?");
+        if (!select.valid()) return sql_error("prepare");
+        std::vector<ChunkRecord> records;
+        for (int64_t id : chunk_ids) {
+            select.reset();
+            select.bind(1, id);
+            select.bind(2, kb_id);
+            const int rc = select.step();
+            if (rc == SQLITE_DONE) continue;
+            if (rc != SQLITE_ROW) return sql_error("load chunk");
+            ChunkRecord record;
+            record.chunk_id = select.column_int(0);
+            record.document_id = select.column_string(1);
+            record.title = select.column_string(2);
+            record.metadata_json = select.column_string(3);
+            record.language = select.column_string(4);
+            record.start = select.column_int(5);
+            record.end = select.column_int(6);
+            record.text = select.column_string(7);
+            records.push_back(std::move(record));
+        }
+        return records;
+    }
+
+    Result<std::vector<std::pair<int64_t, std::string>>> load_document_ids(int64_t kb_id) override {
+        Statement select(db_, "SELECT id, external_id FROM documents WHERE kb_id = ?");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        std::vector<std::pair<int64_t, std::string>> ids;
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW) {
+            ids.emplace_back(select.column_int(0), select.column_string(1));
+        }
+        if (rc != SQLITE_DONE) return sql_error("list documents");
+        return ids;
+    }
+
+private:
+    Status exec(const char* sql) {
+        char* message = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+            std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
+            sqlite3_free(message);
+            return make_error(ErrorCode::IO, std::string("storage: ") + text);
+        }
+        return Status::success();
+    }
+
+    Error sql_error(const std::string& what) {
+        return make_error(ErrorCode::IO, "storage: " + what + ": " + sqlite3_errmsg(db_));
+    }
+
+    Status mark_dirty(int64_t kb_id) {
+        Statement update(db_, "UPDATE kbs SET index_dirty = 1 WHERE id = ?");
+        if (!update.valid()) return sql_error("prepare");
+        update.bind(1, kb_id);
+        if (update.step() != SQLITE_DONE) return sql_error("mark index dirty");
+        return Status::success();
+    }
+
+    Status delete_source_locked(int64_t kb_id, const std::string& path) {
+        Statement find(db_, "SELECT id FROM sources WHERE kb_id = ? AND path = ?");
+        if (!find.valid()) return sql_error("prepare");
+        find.bind(1, kb_id);
+        find.bind_text(2, path);
+        const int rc = find.step();
+        if (rc == SQLITE_DONE) return Status::success();
+        if (rc != SQLITE_ROW) return sql_error("find source");
+        const int64_t source_id = find.column_int(0);
+        const char* deletes[] = {
+            "DELETE FROM chunks WHERE document_id IN (SELECT id FROM documents WHERE source_id = "
+            "?)",
+            "DELETE FROM documents WHERE source_id = ?",
+            "DELETE FROM sources WHERE id = ?",
+        };
+        for (const char* sql : deletes) {
+            Statement del(db_, sql);
+            if (!del.valid()) return sql_error("prepare");
+            del.bind(1, source_id);
+            if (del.step() != SQLITE_DONE) return sql_error("delete source");
+        }
+        return Status::success();
+    }
+
+    Status replace_source_locked(int64_t kb_id, const NewSource& source,
+                                 const std::vector<NewDocument>& documents) {
+        SOUVERAIN_TRY(delete_source_locked(kb_id, source.path));
+        Statement insert_source(
+            db_, "INSERT INTO sources (kb_id, path, content_hash, bytes) VALUES (?, ?, ?, ?)");
+        Statement insert_document(db_,
+                                  "INSERT INTO documents (kb_id, source_id, external_id, title, "
+                                  "text, metadata) VALUES (?, ?, ?, ?, ?, ?)");
+        Statement insert_chunk(db_,
+                               "INSERT INTO chunks (kb_id, document_id, start, end, start_byte, "
+                               "end_byte, language, title, metadata, terms) VALUES (?, ?, ?, ?, "
+                               "?, ?, ?, ?, ?, ?)");
+        if (!insert_source.valid() || !insert_document.valid() || !insert_chunk.valid()) {
+            return sql_error("prepare");
+        }
+        insert_source.bind(1, kb_id);
+        insert_source.bind_text(2, source.path);
+        insert_source.bind_text(3, source.content_hash);
+        insert_source.bind(4, (int64_t)source.bytes);
+        if (insert_source.step() != SQLITE_DONE) return sql_error("insert source");
+        const int64_t source_id = sqlite3_last_insert_rowid(db_);
+        for (const NewDocument& document : documents) {
+            insert_document.reset();
+            insert_document.bind(1, kb_id);
+            insert_document.bind(2, source_id);
+            insert_document.bind_text(3, document.external_id);
+            insert_document.bind_text(4, document.title);
+            insert_document.bind_text(5, document.text);
+            insert_document.bind_text(6, document.metadata_json);
+            if (insert_document.step() != SQLITE_DONE) return sql_error("insert document");
+            const int64_t document_id = sqlite3_last_insert_rowid(db_);
+            for (const NewChunk& chunk : document.chunks) {
+                insert_chunk.reset();
+                insert_chunk.bind(1, kb_id);
+                insert_chunk.bind(2, document_id);
+                insert_chunk.bind(3, chunk.start);
+                insert_chunk.bind(4, chunk.end);
+                insert_chunk.bind(5, chunk.start_byte);
+                insert_chunk.bind(6, chunk.end_byte);
+                insert_chunk.bind_text(7, chunk.language);
+                insert_chunk.bind_text(8, chunk.title);
+                insert_chunk.bind_text(9, chunk.metadata_json);
+                insert_chunk.bind_blob(10, chunk.terms);
+                if (insert_chunk.step() != SQLITE_DONE) return sql_error("insert chunk");
+            }
+        }
+        return mark_dirty(kb_id);
+    }
+
+    Status write_index_locked(int64_t kb_id, std::string_view meta,
+                              const std::vector<Posting>& postings) {
+        Statement clear(db_, "DELETE FROM postings WHERE kb_id = ?");
+        if (!clear.valid()) return sql_error("prepare");
+        clear.bind(1, kb_id);
+        if (clear.step() != SQLITE_DONE) return sql_error("clear postings");
+        Statement insert(db_, "INSERT INTO postings (kb_id, term, df, blob) VALUES (?, ?, ?, ?)");
+        if (!insert.valid()) return sql_error("prepare");
+        for (const Posting& posting : postings) {
+            insert.reset();
+            insert.bind(1, kb_id);
+            insert.bind_blob(2, posting.term);
+            insert.bind(3, posting.df);
+            insert.bind_blob(4, posting.blob);
+            if (insert.step() != SQLITE_DONE) return sql_error("insert posting");
+        }
+        Statement put_meta(db_, "INSERT OR REPLACE INTO index_meta (kb_id, meta) VALUES (?, ?)");
+        if (!put_meta.valid()) return sql_error("prepare");
+        put_meta.bind(1, kb_id);
+        put_meta.bind_blob(2, meta);
+        if (put_meta.step() != SQLITE_DONE) return sql_error("write index metadata");
+        Statement clean(db_, "UPDATE kbs SET index_dirty = 0 WHERE id = ?");
+        if (!clean.valid()) return sql_error("prepare");
+        clean.bind(1, kb_id);
+        if (clean.step() != SQLITE_DONE) return sql_error("clear dirty mark");
+        return Status::success();
+    }
+
+    sqlite3* db_;
+    std::unique_ptr<Statement> postings_select_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) {
+        return make_error(ErrorCode::IO,
+                          "cannot create data directory '" + data_dir + "': " + ec.message());
+    }
+    const std::string path = (std::filesystem::path(data_dir) / "souverain.db").string();
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+        std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close_v2(db);
+        return make_error(ErrorCode::IO, "cannot open store '" + path + "': " + message);
+    }
+    auto store = std::make_unique<SqliteStore>(db);
+    Status status = store->init();
+    if (!status) {
+        return make_error(status.error().code,
+                          "cannot open store '" + path + "': " + status.error().message);
+    }
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace souverain::storage

@@ -1,0 +1,129 @@
+#pragma once
+// The storage interface of knowledge bases: everything a knowledge base persists (sources,
+// documents, chunks with their analyzed terms, the lexical index) goes through `Store`.
+// Nothing outside src/storage/ speaks SQL; a PostgreSQL backend will implement the same
+// interface. Blobs (term vectors, posting lists, index metadata) are opaque here: their
+// encoding belongs to src/retrieval/ (term_codec.h).
+//
+// Ownership: a Store owns its connection; records are plain values copied out.
+// Thread-safety: a Store is used by one thread at a time (callers serialize).
+// Durability: every mutating call is one transaction; a process killed mid-call loses only
+// that call's work, never anything an earlier call committed.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+
+namespace souverain::storage {
+
+struct KbInfo {
+    int64_t id = 0;
+    std::string name;
+    bool index_dirty = false;  // documents changed since the lexical index was last written
+};
+
+// One ingested file (a source holds one or many documents: a JSONL file holds many).
+struct SourceInfo {
+    std::string path;          // absolute, as ingested
+    std::string content_hash;  // lower-case hex SHA-256 of the bytes
+};
+
+struct NewChunk {
+    int64_t start = 0;  // offsets in code points into the document text: [start, end)
+    int64_t end = 0;
+    int64_t start_byte = 0;  // the same span in UTF-8 bytes
+    int64_t end_byte = 0;
+    std::string language;       // "fr", "de", "en", "lb", "other"
+    std::string title;          // the field weighted apart from the body (title, headings)
+    std::string metadata_json;  // a JSON object
+    std::string terms;          // encoded term vector (retrieval/term_codec.h)
+};
+
+struct NewDocument {
+    std::string external_id;  // the BEIR `_id`, or the file path
+    std::string title;
+    std::string text;  // chunk offsets point into this text
+    std::string metadata_json;
+    std::vector<NewChunk> chunks;
+};
+
+struct NewSource {
+    std::string path;
+    std::string content_hash;
+    uint64_t bytes = 0;
+};
+
+struct ChunkTerms {
+    int64_t chunk_id = 0;
+    int64_t document_id = 0;
+    std::string_view terms;  // valid only during the callback
+};
+
+// A stored chunk as a search hit shows it.
+struct ChunkRecord {
+    int64_t chunk_id = 0;
+    std::string document_id;  // external id
+    std::string title;        // the document's title
+    std::string metadata_json;
+    std::string language;
+    int64_t start = 0;
+    int64_t end = 0;
+    std::string text;  // the document text at [start, end)
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Fails with INVALID_ARGUMENT when a knowledge base of that name exists.
+    virtual Result<KbInfo> create_kb(const std::string& name) = 0;
+    virtual Result<std::optional<KbInfo>> find_kb(const std::string& name) = 0;
+    virtual Result<std::vector<KbInfo>> list_kbs() = 0;
+
+    virtual Result<std::vector<SourceInfo>> list_sources(int64_t kb_id) = 0;
+    // Replaces everything a source held (documents, chunks) by `documents`, or inserts it;
+    // marks the knowledge base's index dirty. One transaction.
+    virtual Status replace_source(int64_t kb_id, const NewSource& source,
+                                  const std::vector<NewDocument>& documents) = 0;
+    // Removes a source with its documents and chunks; marks the index dirty.
+    virtual Status remove_source(int64_t kb_id, const std::string& path) = 0;
+
+    // Calls `visit` for every chunk of the knowledge base in increasing chunk id order.
+    virtual Status for_each_chunk_terms(int64_t kb_id,
+                                        const std::function<void(const ChunkTerms&)>& visit) = 0;
+
+    // Replaces the lexical index (metadata blob and one posting blob per term, with its
+    // document frequency) and clears the dirty mark. One transaction.
+    struct Posting {
+        std::string term;
+        int64_t df = 0;
+        std::string blob;
+    };
+    virtual Status write_index(int64_t kb_id, std::string_view meta,
+                               const std::vector<Posting>& postings) = 0;
+    virtual Result<std::optional<std::string>> load_index_meta(int64_t kb_id) = 0;
+    // The posting blob of one term, or nullopt when the term is not indexed.
+    virtual Result<std::optional<std::string>> load_postings(int64_t kb_id,
+                                                             std::string_view term) = 0;
+    // Every indexed term with its document frequency (for decompounding and statistics).
+    virtual Status for_each_term(
+        int64_t kb_id, const std::function<void(std::string_view term, int64_t df)>& visit) = 0;
+
+    // The chunks with these ids, in the same order; unknown ids are left out.
+    virtual Result<std::vector<ChunkRecord>> load_chunks(int64_t kb_id,
+                                                         const std::vector<int64_t>& chunk_ids) = 0;
+    // The external id of each document id.
+    virtual Result<std::vector<std::pair<int64_t, std::string>>> load_document_ids(
+        int64_t kb_id) = 0;
+};
+
+// Opens (creating when absent) the SQLite store in `data_dir` (file `souverain.db`, WAL mode).
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir);
+
+}  // namespace souverain::storage
