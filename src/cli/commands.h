@@ -25,5 +25,8 @@ void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_pii(CLI::App& app);
+// Adds `eval pii` under an `eval` group, creating the group only if no other evaluation did.
+void register_eval_pii(CLI::App& app);
 
 }  // namespace souverain::cli

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     register_logits(app);
     register_bench(app);
     register_serve(app);
+    register_pii(app);
+    register_eval_pii(app);  // last: joins an `eval` group registered before it
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
