@@ -1,6 +1,8 @@
 // Values that only the words before them reveal: a date of birth ("né le 12 mars 1985",
 // "geboren am 3.4.1990", "DOB: 1990-04-03") and a person's name after a title ("Madame
 // Anne-Marie Schmit", "Herr Jürgen Müller", "Här Jang Weber").
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "governance/pii_dates.h"
@@ -48,8 +50,63 @@ constexpr std::string_view kTitles[] = {
 // Academic titles that may stand between the title and the name ("Frau Dr. Schmitt").
 constexpr std::string_view kDegrees[] = {"Dr. ", "Prof. ", "Dr ", "Prof "};
 
+// Particles inside names ("Jean de la Fontaine", "Ursula von der Leyen"). Right after the
+// title only those that cannot start a function title are taken: "Madame la Ministre" and
+// "Monsieur le Maire" are not names.
+constexpr std::string_view kParticles[] = {"de",  "du",  "des", "la", "le", "von", "van",
+                                           "der", "den", "zu",  "da", "di", "dos", "del"};
+constexpr std::string_view kLeadingParticles[] = {"de", "von", "van", "zu",
+                                                  "da", "di",  "dos", "del"};
+
+// Up to two particles, each followed by one space, at `pos`; the position after them (`pos`
+// itself when there are none).
+size_t match_particles(std::string_view text, size_t pos, bool right_after_title) {
+    size_t at = pos;
+    for (int n = 0; n < 2; ++n) {
+        bool matched = false;
+        for (std::string_view particle : kParticles) {
+            if (n == 0 && right_after_title &&
+                std::find(std::begin(kLeadingParticles), std::end(kLeadingParticles), particle) ==
+                    std::end(kLeadingParticles)) {
+                continue;
+            }
+            if (text.substr(at, particle.size()) == particle &&
+                at + particle.size() < text.size() && text[at + particle.size()] == ' ') {
+                at += particle.size() + 1;
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) break;
+    }
+    return at;
+}
+
 bool ends_with_letter(std::string_view word) {
     return !word.empty() && word.back() != '.' && word.back() != ')';
+}
+
+// "né à Esch-sur-Alzette le 3 mars 1980": a place may stand between the trigger and the date.
+// After a place preposition, skips at most 48 bytes without digits or sentence punctuation
+// up to a connector; returns `pos` unchanged when that is not what follows.
+size_t skip_birth_place(std::string_view text, size_t pos) {
+    static constexpr std::string_view kPrepositions[] = {"à ", "a ", "in ", "zu ", "at "};
+    size_t at = pos;
+    for (std::string_view preposition : kPrepositions) {
+        if (matches_ascii_ci(text, pos, preposition)) at = pos + preposition.size();
+    }
+    if (at == pos) return pos;
+    const size_t limit = std::min(text.size(), at + 48);
+    for (; at < limit; ++at) {
+        const char c = text[at];
+        if (is_digit(c) || c == '.' || c == ';' || c == '\n' || c == '(' || c == ')') return pos;
+        if (c != ' ' && c != ',') continue;
+        const size_t next = skip_blanks(text, at + (c == ',' ? 1 : 0));
+        for (std::string_view connector : kConnectors) {
+            if (next > at && matches_ascii_ci(text, next, connector)) return next;
+        }
+    }
+    return pos;
 }
 
 // The end of the birth trigger at `pos`, or 0.
@@ -99,7 +156,7 @@ void detect_dates_of_birth(std::string_view text, std::vector<PiiEntity>& out) {
         if (!word_boundary_before(text, pos)) continue;
         const size_t trigger_end = match_birth_trigger(text, pos);
         if (trigger_end == 0) continue;
-        size_t at = skip_blanks(text, trigger_end);
+        size_t at = skip_birth_place(text, skip_blanks(text, trigger_end));
         if (at < text.size() && (text[at] == ':' || text[at] == ',')) {
             at = skip_blanks(text, at + 1);
         }
@@ -143,7 +200,9 @@ void detect_persons(std::string_view text, std::vector<PiiEntity>& out) {
         const size_t start = at;
         size_t end = 0;
         for (int n_words = 0; n_words < 3; ++n_words) {
-            const size_t word_end = match_name_word(text, at);
+            // Nobiliary particles belong to the name when a capitalised word follows them.
+            const size_t particles_end = match_particles(text, at, n_words == 0);
+            const size_t word_end = match_name_word(text, particles_end);
             if (word_end == 0) break;
             end = word_end;
             // Name words are separated by one space (no line break, no punctuation).

@@ -138,6 +138,10 @@ TEST(PiiDetectors, DateOfBirthNeedsContext) {
     EXPECT_EQ(found("DOB: 1985-03-12"), one("DATE_OF_BIRTH", "1985-03-12"));
     EXPECT_EQ(found("Hien ass gebuer den 12. Mäerz 1985."), one("DATE_OF_BIRTH", "12. Mäerz 1985"));
     EXPECT_EQ(found("Si ass gebuer de 5. Abrëll 2001"), one("DATE_OF_BIRTH", "5. Abrëll 2001"));
+    EXPECT_EQ(found("née à Esch-sur-Alzette le 3 mars 1980"), one("DATE_OF_BIRTH", "3 mars 1980"));
+    EXPECT_EQ(found("geboren in Trier am 3.4.1990"), one("DATE_OF_BIRTH", "3.4.1990"));
+    EXPECT_EQ(found("born in Metz, on 12 May 1985"), one("DATE_OF_BIRTH", "12 May 1985"));
+    EXPECT_TRUE(found("né à Paris. Le 12 mars 1985, il part.").empty());
     EXPECT_TRUE(found("La réunion du 12 mars 2024 est reportée.").empty());
     EXPECT_TRUE(found("Termin am 03.04.2024").empty());
     EXPECT_TRUE(found("né le 30/02/1990").empty());  // no such day
@@ -155,6 +159,10 @@ TEST(PiiDetectors, PersonAfterTitle) {
     EXPECT_EQ(found("Dear Mrs O'Neill, thanks"), one("PERSON", "O'Neill"));
     EXPECT_EQ(found("Mr Jean Paul DUPONT signed"), one("PERSON", "Jean Paul DUPONT"));
     EXPECT_EQ(found("Mme Zoé Łukasz Da Silva"), one("PERSON", "Zoé Łukasz Da"));  // 3 words at most
+    EXPECT_EQ(found("Monsieur Jean de la Fontaine écrit"), one("PERSON", "Jean de la Fontaine"));
+    EXPECT_EQ(found("Frau Ursula von der Leyen sagt"), one("PERSON", "Ursula von der Leyen"));
+    EXPECT_EQ(found("Monsieur de Villepin a dit"), one("PERSON", "de Villepin"));
+    EXPECT_EQ(found("Monsieur Jean de la ville"), one("PERSON", "Jean"));
     EXPECT_TRUE(found("Madame la Ministre et Monsieur le Président").empty());
     EXPECT_TRUE(found("Le Conseil d'État et Jean Dupont").empty());
     EXPECT_TRUE(found("Hermann Frauke Mme.X").empty());
