@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
     register_ingest(app);
     register_search(app);
     register_eval(app);
+    register_pii(app);
+    register_eval_pii(app);  // last: joins an `eval` group registered before it
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -6,9 +6,9 @@
 # Environment: FUZZ_SECONDS (default 60) bounds the run; CXX_FUZZ picks the compiler
 # (default clang++); FUZZ_JOBS the parallel compiles (default 2).
 #
-# Every source of src/common, src/engine, src/kernels/generic and src/server is compiled once into
-# OUTDIR/obj and archived; a target links the archive, so it pulls in only the objects it
-# uses. A new target tests/fuzz/foo_fuzz.cpp needs no change here. Optional per target:
+# Every source of src/common, src/engine, src/kernels/generic, src/server, src/storage,
+# src/retrieval and src/governance is compiled once into OUTDIR/obj and archived; a target links the archive, so it pulls in only
+# the objects it uses. A new target tests/fuzz/foo_fuzz.cpp needs no change here. Optional per target:
 #   tests/fuzz/NAME_seeds.py OUTDIR   writes seed inputs (run with /usr/bin/python3)
 #   tests/fuzz/corpus/NAME/           checked-in seed inputs
 #   tests/fuzz/NAME.dict              libFuzzer dictionary
@@ -48,7 +48,7 @@ cxxflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 
 # --- library objects --------------------------------------------------------------------
 mapfile -t sources < <(find "$root/src/common" "$root/src/engine" "$root/src/kernels/generic" "$root/src/server" \
-                            "$root/src/storage" "$root/src/retrieval" \
+                            "$root/src/storage" "$root/src/retrieval" "$root/src/governance" \
                             -name '*.cpp' 2>/dev/null | sort)
 
 # True when `object` is missing or older than its source or a header it included (its .d file).
