@@ -70,7 +70,9 @@ TEST(DocumentParserTest, LongArticleIsSplitWithOverlapAtSentences) {
         EXPECT_LE(chunks[i].end_byte - chunks[i].start_byte, 200u);
         const char last = md[chunks[i].end_byte - 1];
         EXPECT_EQ(last, '.') << i;  // ends at a sentence end
-        if (i > 0) EXPECT_LT(chunks[i].start_byte, chunks[i - 1].end_byte);  // overlap
+        if (i > 0) {
+            EXPECT_LT(chunks[i].start_byte, chunks[i - 1].end_byte);  // overlap
+        }
     }
 }
 
