@@ -1,5 +1,7 @@
 #include "test_paths.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 
 namespace souverain::test {
@@ -15,7 +17,17 @@ std::string shared_dir() {
 }
 
 std::string make_temp_dir(const std::string& name) {
-    std::filesystem::path dir = std::filesystem::path(binary_dir()) / "test-work" / name;
+    // ctest runs every test as its own process, in parallel: the folder is per test, so two
+    // tests asking for the same name never wipe each other's files.
+    std::string test_name = "no-test";
+    if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+        test_name = std::string(info->test_suite_name()) + "." + info->name();
+        for (char& c : test_name) {
+            if (c == '/') c = '_';
+        }
+    }
+    std::filesystem::path dir =
+        std::filesystem::path(binary_dir()) / "test-work" / "unit" / test_name / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir.string();
