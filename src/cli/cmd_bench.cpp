@@ -48,6 +48,8 @@ int bench_command(const ModelBenchOptions& options, bool json) {
             {"peak_rss_bytes", r.peak_rss_bytes},
             {"bandwidth_bytes_per_s", r.bandwidth_bytes_per_s},
             {"roofline_fraction", r.roofline_fraction},
+            {"sequences", r.n_sequences},
+            {"batch_decode_tokens_per_s", r.batch_decode_tokens_per_s},
         };
         std::printf("%s\n", out.dump().c_str());
         return 0;
@@ -60,6 +62,11 @@ int bench_command(const ModelBenchOptions& options, bool json) {
                 r.prompt_tokens, r.prefill_seconds);
     std::printf("decode           %.2f tok/s (%d tokens in %.3f s)\n", r.decode_tokens_per_s,
                 r.gen_tokens, r.decode_seconds);
+    if (r.n_sequences > 1) {
+        std::printf("batch decode     %.2f tok/s (%d sequences together: %.2fx one sequence)\n",
+                    r.batch_decode_tokens_per_s, r.n_sequences,
+                    r.batch_decode_tokens_per_s / r.decode_tokens_per_s);
+    }
     std::printf("first token      %.3f s after start of load\n", r.time_to_first_token_s);
     std::printf("kv cache         %.1f MB\n", (double)r.kv_cache_bytes / 1e6);
     std::printf("peak rss         %.1f MB\n", (double)r.peak_rss_bytes / 1e6);
@@ -86,6 +93,10 @@ void register_bench(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("-c,--ctx", options->n_ctx, "Context (KV cache) length; default prompt + gen");
     cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")
+        ->capture_default_str();
+    cmd->add_option("--sequences", options->n_sequences,
+                    "Also decode this many sequences together (continuous batching)")
+        ->check(CLI::Range(1, 256))
         ->capture_default_str();
     cmd->add_flag("--json", *json, "Print one JSON object");
     cmd->add_flag("--no-bandwidth", *no_bandwidth, "Skip the memory bandwidth measurement");

@@ -91,6 +91,48 @@ Result<ModelBenchResult> run_model_bench(const ModelBenchOptions& options,
     result.decode_seconds = seconds_since(decode_start);
     result.prefill_tokens_per_s = options.prompt_tokens / result.prefill_seconds;
     result.decode_tokens_per_s = options.gen_tokens / result.decode_seconds;
+
+    result.n_sequences = options.n_sequences;
+    if (options.n_sequences > 1) {
+        constexpr int32_t kShortPrompt = 16;
+        std::vector<std::unique_ptr<KvCache>> caches;
+        std::vector<int32_t> next((size_t)options.n_sequences);
+        for (int32_t seq_idx = 0; seq_idx < options.n_sequences; ++seq_idx) {
+            if (progress) progress("batch: prefill sequence " + std::to_string(seq_idx + 1));
+            Result<std::unique_ptr<KvCache>> seq_cache =
+                model.make_cache(kShortPrompt + options.gen_tokens, *cache_type);
+            if (!seq_cache) return seq_cache.error();
+            caches.push_back(std::move(*seq_cache));
+            std::vector<int32_t> short_prompt(prompt.begin() + seq_idx % 8,
+                                              prompt.begin() + seq_idx % 8 + kShortPrompt);
+            status = model.forward(short_prompt, *caches.back(), pool, false, logits);
+            if (!status) return status.error();
+            next[(size_t)seq_idx] = argmax(logits);
+        }
+        const int64_t n_vocab = model.hparams().n_vocab;
+        const auto batch_start = Clock::now();
+        for (int32_t step = 0; step < options.gen_tokens; ++step) {
+            if (progress && (step % 8 == 0)) {
+                progress("batch decode " + std::to_string(step) + "/" +
+                         std::to_string(options.gen_tokens) + " x " +
+                         std::to_string(options.n_sequences));
+            }
+            std::vector<SequenceBatch> batch;
+            for (int32_t seq_idx = 0; seq_idx < options.n_sequences; ++seq_idx) {
+                batch.push_back({caches[(size_t)seq_idx].get(),
+                                 std::span<const int32_t>(&next[(size_t)seq_idx], 1),
+                                 LogitsWanted::LAST});
+            }
+            status = model.forward_batch(batch, pool, logits);
+            if (!status) return status.error();
+            for (int32_t seq_idx = 0; seq_idx < options.n_sequences; ++seq_idx) {
+                next[(size_t)seq_idx] = argmax(
+                    std::span<const float>(logits.data() + seq_idx * n_vocab, (size_t)n_vocab));
+            }
+        }
+        result.batch_decode_tokens_per_s =
+            (double)options.gen_tokens * options.n_sequences / seconds_since(batch_start);
+    }
     result.peak_rss_bytes = peak_rss_bytes();
 
     if (options.measure_bandwidth) {

@@ -19,6 +19,9 @@ struct ModelBenchOptions {
     std::string cache_type = "f16";
     bool measure_bandwidth = true;
     uint64_t seed = 1;  // for the random prompt
+    // > 1: also decode this many sequences together (continuous batching's steady state):
+    // each gets a short prompt, then gen_tokens steps of one token per sequence.
+    int32_t n_sequences = 1;
 };
 
 struct ModelBenchResult {
@@ -38,6 +41,8 @@ struct ModelBenchResult {
     double bandwidth_bytes_per_s = 0.0;  // 0 when not measured
     double roofline_fraction = 0.0;      // model_bytes * decode tok/s / bandwidth
     std::string kernel_level;
+    int32_t n_sequences = 1;
+    double batch_decode_tokens_per_s = 0.0;  // all sequences together; 0 when n_sequences 1
 };
 
 // Progress: a short description of the current stage ("decode 12/128").
