@@ -64,9 +64,11 @@ Result<std::unique_ptr<LexicalIndex>> LexicalIndex::open(storage::Store& store, 
 }
 
 std::vector<Language> LexicalIndex::languages() const {
+    // Languages of at least 2% of the chunks: a handful of misdetected chunks must not add a
+    // second stemming of every query.
     std::vector<Language> out;
     for (const auto& [code, count] : meta_.languages) {
-        if (count > 0) out.push_back(language_from_code(code));
+        if (count > 0 && count * 50 >= chunk_count()) out.push_back(language_from_code(code));
     }
     return out;
 }

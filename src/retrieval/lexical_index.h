@@ -63,6 +63,7 @@ public:
 
     size_t chunk_count() const { return meta_.chunk_ids.size(); }
     const IndexMeta& meta() const { return meta_; }
+    // Languages of at least 2% of the chunks (queries are analyzed in each).
     std::vector<Language> languages() const;
 
     // Posting list of a term (empty when absent); the pointer stays valid while this lives.
