@@ -44,7 +44,7 @@ struct IngestReport {
     size_t documents = 0;  // in the ingested files
     size_t chunks = 0;
     size_t chunks_with_article = 0;  // chunks whose heading names an article
-    uint64_t bytes = 0;  // bytes read
+    uint64_t bytes = 0;              // bytes read
     bool index_rebuilt = false;
     std::vector<std::string> errors;  // one line per failed file
 };

@@ -4,7 +4,50 @@
 #include <cmath>
 #include <map>
 
+#include "retrieval/analyzer.h"
+#include "retrieval/decompounder.h"
+
 namespace souverain::retrieval {
+
+namespace {
+
+// Index-side decompounding: the postings of a German compound term also count for its parts,
+// so "Mietvertrag" in a paragraph matches a question about "Miete" and "Vertrag".
+void add_compound_parts(std::unordered_map<std::string, std::vector<Posting>>& inverted) {
+    std::unordered_map<std::string, size_t> vocabulary;
+    for (const auto& [term, list] : inverted) {
+        if (!term.empty() && term[0] != kFilterTermPrefix) vocabulary.emplace(term, list.size());
+    }
+    Analyzer german(Language::DE);
+    std::unordered_map<std::string, std::vector<Posting>> additions;
+    for (const auto& [term, df] : vocabulary) {
+        std::optional<CompoundSplit> split = split_compound(term, german, vocabulary);
+        if (!split) continue;
+        const std::vector<Posting>& list = inverted[term];
+        for (const std::string* part : {&split->head, &split->tail}) {
+            std::vector<Posting>& extra = additions[*part];
+            extra.insert(extra.end(), list.begin(), list.end());
+        }
+    }
+    for (auto& [part, extra] : additions) {
+        std::vector<Posting>& list = inverted[part];
+        list.insert(list.end(), extra.begin(), extra.end());
+        std::sort(list.begin(), list.end(),
+                  [](const Posting& a, const Posting& b) { return a.ordinal < b.ordinal; });
+        std::vector<Posting> merged;
+        for (const Posting& posting : list) {
+            if (!merged.empty() && merged.back().ordinal == posting.ordinal) {
+                merged.back().body += posting.body;
+                merged.back().title += posting.title;
+            } else {
+                merged.push_back(posting);
+            }
+        }
+        list = std::move(merged);
+    }
+}
+
+}  // namespace
 
 Status rebuild_lexical_index(storage::Store& store, int64_t kb_id) {
     IndexMeta meta;
@@ -31,6 +74,9 @@ Status rebuild_lexical_index(storage::Store& store, int64_t kb_id) {
         }
     }));
     SOUVERAIN_TRY(decode_status);
+    // Only where German is a real share of the base (a fifth of the chunks): splitting the
+    // stems of other languages with German rules would invent parts.
+    if (languages["de"] * 5 >= meta.chunk_ids.size()) add_compound_parts(inverted);
     meta.languages.assign(languages.begin(), languages.end());
     std::vector<storage::Store::Posting> postings;
     postings.reserve(inverted.size());
@@ -64,9 +110,11 @@ Result<std::unique_ptr<LexicalIndex>> LexicalIndex::open(storage::Store& store, 
 }
 
 std::vector<Language> LexicalIndex::languages() const {
+    // Languages of at least 2% of the chunks: a handful of misdetected chunks must not add a
+    // second stemming of every query.
     std::vector<Language> out;
     for (const auto& [code, count] : meta_.languages) {
-        if (count > 0) out.push_back(language_from_code(code));
+        if (count > 0 && count * 50 >= chunk_count()) out.push_back(language_from_code(code));
     }
     return out;
 }

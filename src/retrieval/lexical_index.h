@@ -4,7 +4,9 @@
 // Persistence (through storage::Store, encodings in term_codec.h): one posting list per term
 // (chunk ordinals, delta-coded, with body and title frequencies) and one metadata blob (per
 // chunk ordinal: chunk id, document id, field lengths). `rebuild_lexical_index` rewrites both
-// from the chunks' stored term vectors after an ingestion changed something.
+// from the chunks' stored term vectors after an ingestion changed something. In a knowledge base
+// that is at least one fifth German, a compound term's postings also count for its two parts
+// (decompounder.h), so "Mietvertrag" matches "Miete" and "Vertrag".
 //
 // Querying: `LexicalIndex::open` reads the metadata once; posting lists are read per term on
 // first use and cached (a B-tree lookup each), or all at once with `preload` (evaluation).
@@ -63,6 +65,7 @@ public:
 
     size_t chunk_count() const { return meta_.chunk_ids.size(); }
     const IndexMeta& meta() const { return meta_; }
+    // Languages of at least 2% of the chunks (queries are analyzed in each).
     std::vector<Language> languages() const;
 
     // Posting list of a term (empty when absent); the pointer stays valid while this lives.

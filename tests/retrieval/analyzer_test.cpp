@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "retrieval/decompounder.h"
 #include "retrieval/language.h"
 
 namespace souverain::retrieval {
@@ -83,6 +86,29 @@ TEST(AnalyzerTest, DetectsLanguages) {
                               "well et ze wéineg Leit sinn."),
               Language::LB);
     EXPECT_EQ(detect_language("1234 5678 %%%"), Language::OTHER);
+}
+
+}  // namespace
+}  // namespace souverain::retrieval
+
+namespace souverain::retrieval {
+namespace {
+
+TEST(DecompounderTest, SplitsAgainstTheVocabulary) {
+    Analyzer de(Language::DE);
+    const std::unordered_map<std::string, size_t> vocabulary = {{de.term("Kündigung"), 30},
+                                                                {de.term("Frist"), 50},
+                                                                {de.term("Miete"), 40},
+                                                                {de.term("Vertrag"), 60}};
+    std::optional<CompoundSplit> split = split_compound("kündigungsfrist", de, vocabulary);
+    ASSERT_TRUE(split);  // the linking "s" is dropped from the head
+    EXPECT_EQ(split->head, de.term("Kündigung"));
+    EXPECT_EQ(split->tail, de.term("Frist"));
+    split = split_compound("mietvertrag", de, vocabulary);
+    ASSERT_TRUE(split);
+    EXPECT_EQ(split->head, de.term("Miete"));
+    EXPECT_FALSE(split_compound("vertrag", de, vocabulary));         // too short
+    EXPECT_FALSE(split_compound("hausverwaltung", de, vocabulary));  // parts unknown
 }
 
 }  // namespace
