@@ -31,8 +31,10 @@ void rms_norm(const float* x, const float* weight, float* out, int64_t n, float 
 
 // y = W x for every token: x F32 [n_in, n_tokens] -> y F32 [n_out, n_tokens].
 // With a kernel, the activations are first converted to the kernel's activation format
-// (kernels/dot.h); the work is split into tiles of rows x tokens so that a tile's weights
-// stay in L1 while its activations stay in L2.
+// (kernels/dot.h). One token (decode) goes through the dot kernel, a few long runs of rows per
+// thread; a batch goes through the kernel's register-blocked tiles (DotKernel::gemm) where the
+// level has one, else through dot calls over tiles of rows x tokens. Either way each output is
+// bit for bit the one token-by-token matmuls give (continuous batching).
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
 
 // Copies row `row_idx` of W, dequantized, into out F32 [n_in] (embedding lookup).

@@ -1,7 +1,8 @@
 // AVX-512 (F/BW/VL/DQ + VNNI) K-quant dot kernels: Q4_K, Q5_K and Q6_K weight rows against up
-// to kMaxDotCols Q8_K activation columns. Semantics: kernels/generic/dot_k_scalar.cpp (the
-// oracle these match up to float rounding: integer sums per super-block, float sums across
-// blocks in 16 lanes).
+// to kMaxDotCols Q8_K activation columns, and the register-blocked prefill kernels of the same
+// types. Semantics: kernels/generic/dot_k_scalar.cpp (the oracle these match up to float
+// rounding: the same exact integer sums per super-block, float sums in four chains, see "The
+// float arithmetic of one (row, column) dot").
 //
 // Per 256-element super-block the weight levels are decoded once into four 64-byte vectors
 // holding 64 consecutive elements each, in activation order, so the activations are read with
@@ -14,7 +15,8 @@
 // Q4_K/Q5_K keep elements 64c .. 64c + 63 (sub-blocks 2c and 2c + 1) in the low and high
 // nibbles of the same 32 bytes qs[32c ..]: the 32 bytes are broadcast to both halves of a vector
 // and shifted by 0 or 4 per half. vpdpbusd (unsigned x signed bytes straight into int32) would
-// save the maddubs but leave a per-sub-block int32 multiply by the scale, which costs more.
+// save the maddubs but leave a per-sub-block int32 multiply by the scale, which costs more in
+// the dot; the register-blocked kernel, which spreads rows over lanes, does exactly that.
 //
 // This file is compiled with AVX-512 flags and called only on CPUs that have them. To keep
 // AVX-512 code out of functions that other files may call (ODR: the linker may keep any one of

@@ -1,15 +1,16 @@
 // AVX-512 (F/BW/VL/DQ + VNNI) dot kernels of the legacy types: Q4_0, Q5_0, Q8_0 against Q8_0
-// and Q4_1, Q5_1 against Q8_1. Semantics: the scalar twins (kernels/generic/dot_legacy_scalar.cpp);
-// the per-block integer sums are the same, only the float accumulation order differs.
+// and Q4_1, Q5_1 against Q8_1, and their register-blocked prefill kernels. Semantics: the scalar
+// twins (kernels/generic/dot_legacy_scalar.cpp); the per-block integer sums are the same, only
+// the float accumulation order differs.
 //
 // Layout of the work: a zmm register holds a pair of blocks (64 elements, 128-bit lanes = block 0
 // elements 0..15 | 16..31 | block 1 elements 0..15 | 16..31), which is the activation order, so
 // activations load without shuffles. vpdpbusd multiplies unsigned by signed bytes and sums groups
-// of four into 16 int32 lanes, 8 per block: unsigned weight levels (Q4_1, Q5_1) go in directly;
-// signed ones (Q4_0, Q5_0, Q8_0) as |w| against the activation negated where w < 0 (activation
-// levels are never -128, see dot.cpp, so the negation is exact; |w| <= 128 fits a byte).
-// A weight pair is decoded once and multiplied with every column (up to kMaxDotCols), which is
-// what prefill needs.
+// of four into 16 int32 lanes, 8 per block. Weight levels go in unsigned: the stored value
+// u = w + OFFSET (Q4_0 nibble = w + 8, Q5_0 = w + 16, Q8_0 w ^ 0x80 = w + 128; Q4_1, Q5_1: the
+// level, OFFSET 0), and OFFSET * sum(a), one more vpdpbusd against a constant, is subtracted:
+// the block sums are exact. A weight pair is decoded once and multiplied with every column (up
+// to kMaxDotCols).
 //
 // Scales: the fp16 fields of weights and activations sit 18..36 bytes apart. They are gathered
 // with scalar loads into 64-bit words (the vector load ports are the busiest resource here) and
