@@ -31,12 +31,14 @@ constexpr uint32_t kMaxDims = 4;
 constexpr uint64_t kMinKvBytes = 8 + 4 + 1;
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;
 constexpr size_t kMaxQuotedBytes = 80;
+// The user's own path is shown whole (they need to know which file), up to a sanity bound.
+constexpr size_t kMaxPathBytes = 4096;
 
 // Renders untrusted bytes (a key, a tensor name, a path) for a one-line error message:
-// control bytes are escaped and long names are cut.
-std::string printable(std::string_view text) {
+// control bytes are escaped and long names are cut at max_bytes.
+std::string printable(std::string_view text, size_t max_bytes = kMaxQuotedBytes) {
     std::string out;
-    const size_t n = std::min(text.size(), kMaxQuotedBytes);
+    const size_t n = std::min(text.size(), max_bytes);
     out.reserve(n + 8);
     for (size_t idx = 0; idx < n; ++idx) {
         const auto c = static_cast<unsigned char>(text[idx]);
@@ -378,7 +380,7 @@ int64_t GgufValue::array_i64(uint64_t idx) const {
 }
 
 Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
-    const std::string origin = printable(path);
+    const std::string origin = printable(path, kMaxPathBytes);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
