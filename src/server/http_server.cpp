@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -499,6 +500,14 @@ HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, M
     http_->set_write_timeout(30, 0);
     http_->set_keep_alive_timeout(5);
     http_->set_tcp_nodelay(true);
+    // httplib listens with a backlog of 5, too few for a burst of clients connecting at once
+    // (connections beyond it were reset under load). The listening socket passes through
+    // this hook before bind; bind() raises its backlog afterwards.
+    http_->set_socket_options([this](int sock) {
+        const int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        listen_socket_ = sock;
+    });
     routes_->install(*http_);
 }
 
@@ -512,6 +521,7 @@ Status HttpServer::bind() {
     } else {
         port_ = http_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
     }
+    if (port_ > 0 && listen_socket_ >= 0) ::listen(listen_socket_, 1024);
     if (port_ <= 0) {
         return make_error(ErrorCode::IO, "cannot listen on " + options_.host + ":" +
                                              std::to_string(options_.port) +

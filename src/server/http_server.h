@@ -66,6 +66,7 @@ private:
     std::unique_ptr<Routes> routes_;
     std::atomic<bool> shutting_down_{false};
     int port_ = 0;
+    int listen_socket_ = -1;  // seen through httplib's socket-options hook
 };
 
 }  // namespace souverain::server
