@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/search_options.h"
 #include "retrieval/knowledge_base.h"
 #include "retrieval/lexical_search.h"
 
@@ -107,17 +108,7 @@ void register_search(CLI::App& app) {
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--filter", options->filters,
                     "Metadata filter KEY=VALUE (lang, article); repeatable, all must match");
-    cmd->add_option("--k1", options->config.bm25.k1, "BM25 k1");
-    cmd->add_option("--b", options->config.bm25.b, "BM25 b");
-    cmd->add_option("--title-weight", options->config.bm25.title_weight,
-                    "Weight of the title/heading field (0: body only)");
-    cmd->add_option("--decompound", options->config.query.decompound_weight,
-                    "Weight of German compound parts in the query (0: off)");
-    cmd->add_option("--min-idf", options->config.query.min_idf, "Drop query terms below this idf");
-    cmd->add_option("--binary-tf", options->config.query.binary_tf,
-                    "Count each query term once (true/false)");
-    cmd->add_option("--max-query-terms", options->config.query.max_terms,
-                    "Keep this many query terms with the highest weight x idf (0: all)");
+    add_lexical_tuning_options(cmd, options->config);
     cmd->callback([options]() { set_exit_code(run_search(*options)); });
 }
 
