@@ -128,9 +128,7 @@ public:
         http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
             std::vector<RunnerGauges> gauges;
             for (const ServedModel& model : server_.models_) {
-                const RunnerStats stats = model.runner->stats();
-                gauges.push_back({model.runner->name(), stats.n_slots, stats.active_slots,
-                                  stats.queued, stats.kv_tokens_used, stats.kv_tokens_total});
+                gauges.push_back({model.runner->name(), model.runner->stats()});
             }
             res.set_content(server_.metrics_.render(gauges), "text/plain; version=0.0.4");
         });

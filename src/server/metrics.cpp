@@ -121,16 +121,18 @@ std::string Metrics::render(const std::vector<RunnerGauges>& gauges) const {
     };
     const Gauge kGauges[] = {
         {"souverain_queue_depth", "Sequences waiting for a free slot.",
-         [](const RunnerGauges& g) { return (double)g.queued; }},
+         [](const RunnerGauges& g) { return (double)g.stats.queued; }},
         {"souverain_active_slots", "Slots generating or reading a prompt.",
-         [](const RunnerGauges& g) { return (double)g.active_slots; }},
+         [](const RunnerGauges& g) { return (double)g.stats.active_slots; }},
         {"souverain_slots", "Slots (--parallel).",
-         [](const RunnerGauges& g) { return (double)g.n_slots; }},
+         [](const RunnerGauges& g) { return (double)g.stats.n_slots; }},
         {"souverain_kv_cache_used_tokens", "KV cache positions in use, all slots.",
-         [](const RunnerGauges& g) { return (double)g.kv_tokens_used; }},
+         [](const RunnerGauges& g) { return (double)g.stats.kv_tokens_used; }},
         {"souverain_kv_cache_usage_ratio", "KV cache positions in use over capacity.",
          [](const RunnerGauges& g) {
-             return g.kv_tokens_total ? (double)g.kv_tokens_used / (double)g.kv_tokens_total : 0.0;
+             return g.stats.kv_tokens_total
+                        ? (double)g.stats.kv_tokens_used / (double)g.stats.kv_tokens_total
+                        : 0.0;
          }},
     };
     for (const Gauge& gauge : kGauges) {

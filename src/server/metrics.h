@@ -28,13 +28,18 @@ private:
     uint64_t count_ = 0;
 };
 
-struct RunnerGauges {
-    std::string model;
+// What a model's runner reports about the present (model_runner.h fills it).
+struct RunnerStats {
     int32_t n_slots = 0;
     int32_t active_slots = 0;
     int32_t queued = 0;
     int64_t kv_tokens_used = 0;
     int64_t kv_tokens_total = 0;
+};
+
+struct RunnerGauges {
+    std::string model;
+    RunnerStats stats;
 };
 
 class Metrics {

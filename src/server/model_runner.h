@@ -62,14 +62,6 @@ struct RunnerOptions {
     int32_t max_queue = 64;  // jobs waiting beyond the free slots; then submit() refuses
 };
 
-struct RunnerStats {
-    int32_t n_slots = 0;
-    int32_t active_slots = 0;
-    int32_t queued = 0;
-    int64_t kv_tokens_used = 0;
-    int64_t kv_tokens_total = 0;
-};
-
 class ModelRunner {
 public:
     // Allocates the slots' caches; fails when the cache type does not suit the model.
