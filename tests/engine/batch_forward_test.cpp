@@ -8,24 +8,10 @@
 #include <vector>
 
 #include "engine/llama_model.h"
-#include "engine/make_model.h"
-#include "test_paths.h"
+#include "test_models.h"
 
 namespace souverain {
 namespace {
-
-std::unique_ptr<LlamaModel> make_tiny(const std::string& type, ThreadPool& pool) {
-    MakeModelOptions options;
-    options.preset = "tiny";
-    options.type = type;
-    options.vocab_path = test::shared_dir() + "/testdata/vocab/ggml-vocab-llama-spm.gguf";
-    options.seed = 7;
-    options.output_path = test::make_temp_dir("batch_forward_" + type) + "/model.gguf";
-    EXPECT_TRUE(make_model(options, pool).ok());
-    auto model = LlamaModel::load(options.output_path);
-    EXPECT_TRUE(model.ok()) << (model.ok() ? "" : model.error().message);
-    return std::move(*model);
-}
 
 std::vector<int32_t> prompt_tokens(int64_t n, int32_t seed, int64_t n_vocab) {
     std::vector<int32_t> tokens((size_t)n);
@@ -63,7 +49,7 @@ class BatchForward : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BatchForward, SequencesInOneBatchMatchTheirSoloRunsBitForBit) {
     ThreadPool pool(2);
-    auto model = make_tiny(GetParam(), pool);
+    auto model = test::make_tiny_model(GetParam(), 7);
     ASSERT_TRUE(model);
     const int64_t n_vocab = model->hparams().n_vocab;
     constexpr int kSeqs = 5;
@@ -127,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(Types, BatchForward,
 
 TEST(BatchForwardErrors, RefusesOneCacheTwiceAndLeavesCachesUnchanged) {
     ThreadPool pool(2);
-    auto model = make_tiny("f32", pool);
+    auto model = test::make_tiny_model("f32", 7);
     ASSERT_TRUE(model);
     auto cache = std::move(model->make_cache(16, KvCacheType::F32).value());
     auto small = std::move(model->make_cache(4, KvCacheType::F32).value());

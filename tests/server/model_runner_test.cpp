@@ -9,27 +9,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/make_model.h"
-#include "test_paths.h"
+#include "test_models.h"
 
 namespace souverain::server {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<LlamaModel> make_tiny(const std::string& type) {
-    ThreadPool pool(2);
-    MakeModelOptions options;
-    options.preset = "tiny";
-    options.type = type;
-    options.vocab_path = test::shared_dir() + "/testdata/vocab/ggml-vocab-llama-spm.gguf";
-    options.seed = 11;
-    options.output_path = test::make_temp_dir("model_runner_" + type) + "/model.gguf";
-    EXPECT_TRUE(make_model(options, pool).ok());
-    auto model = LlamaModel::load(options.output_path);
-    EXPECT_TRUE(model.ok());
-    return std::move(*model);
-}
 
 GenerationJob greedy_job(const LlamaModel& model, const std::string& prompt, int32_t max_tokens,
                          std::shared_ptr<RequestChannel> channel) {
@@ -78,7 +63,9 @@ class ModelRunnerBatching : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ModelRunnerBatching, ConcurrentGreedyJobsMatchTheirSoloRuns) {
     Metrics metrics;
-    auto created = ModelRunner::create("tiny", make_tiny(GetParam()), small_options(8), metrics);
+    std::unique_ptr<LlamaModel> model = test::make_tiny_model(GetParam(), 11);
+    ASSERT_TRUE(model);
+    auto created = ModelRunner::create("tiny", std::move(model), small_options(8), metrics);
     ASSERT_TRUE(created.ok());
     ModelRunner& runner = **created;
     const std::vector<std::string> prompts = {
@@ -117,7 +104,9 @@ INSTANTIATE_TEST_SUITE_P(Types, ModelRunnerBatching, ::testing::Values("q4_k_m",
 
 TEST(ModelRunner, CancelledJobFreesItsSlotAtOnce) {
     Metrics metrics;
-    auto created = ModelRunner::create("tiny", make_tiny("q4_k_m"), small_options(1), metrics);
+    std::unique_ptr<LlamaModel> model = test::make_tiny_model("q4_k_m", 11);
+    ASSERT_TRUE(model);
+    auto created = ModelRunner::create("tiny", std::move(model), small_options(1), metrics);
     ASSERT_TRUE(created.ok());
     ModelRunner& runner = **created;
     auto channel = std::make_shared<RequestChannel>();
@@ -140,7 +129,9 @@ TEST(ModelRunner, FullQueueRefusesAndStopEndsWaitingJobsWithAnError) {
     Metrics metrics;
     RunnerOptions options = small_options(1);
     options.max_queue = 1;
-    auto created = ModelRunner::create("tiny", make_tiny("q4_k_m"), options, metrics);
+    std::unique_ptr<LlamaModel> model = test::make_tiny_model("q4_k_m", 11);
+    ASSERT_TRUE(model);
+    auto created = ModelRunner::create("tiny", std::move(model), options, metrics);
     ASSERT_TRUE(created.ok());
     ModelRunner& runner = **created;
     std::vector<std::shared_ptr<RequestChannel>> channels;
