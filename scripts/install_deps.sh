@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-    build-essential cmake ninja-build g++ pkg-config git
+    build-essential cmake ninja-build g++ pkg-config git curl
     clang libclang-rt-14-dev          # libFuzzer targets
     libgtest-dev                      # unit tests
     libicu-dev                        # Unicode categories and normalization (tokenizers)
