@@ -78,12 +78,10 @@ int serve_command(const ServeOptions& options) {
         if (!keys) return report_error(keys.error());
         server_options.api_keys.insert(server_options.api_keys.end(), keys->begin(), keys->end());
     }
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-        return report_error({ErrorCode::IO, "cannot create the data directory " + options.data_dir +
-                                                ": " + ec.message()});
-    }
+    // The knowledge bases of the data directory (created when absent) are served beside the
+    // models; opening it first means a bad --data fails before minutes of model loading.
+    auto knowledge_bases = retrieval::KnowledgeBaseService::open(options.data_dir);
+    if (!knowledge_bases) return report_error(knowledge_bases.error());
 
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
@@ -127,7 +125,8 @@ int serve_command(const ServeOptions& options) {
         models.push_back(std::move(served));
     }
 
-    server::HttpServer server(server_options, std::move(models), metrics);
+    server::HttpServer server(server_options, std::move(models), metrics,
+                              std::move(*knowledge_bases));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());
@@ -190,7 +189,9 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--api-keys-file", options->api_keys_file, "File with one API key per line");
     cmd->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted")
         ->capture_default_str();
-    cmd->add_option("--data", options->data_dir, "Data directory")->capture_default_str();
+    cmd->add_option("--data", options->data_dir,
+                    "Data directory (knowledge bases: /v1/knowledge-bases)")
+        ->capture_default_str();
     cmd->add_option("--shutdown-grace", options->shutdown_grace,
                     "Seconds running requests may take to finish on SIGINT/SIGTERM")
         ->capture_default_str();

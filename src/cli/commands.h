@@ -28,6 +28,7 @@ void register_serve(CLI::App& app);
 void register_kb(CLI::App& app);
 void register_ingest(CLI::App& app);
 void register_search(CLI::App& app);
+void register_ask(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_pii(CLI::App& app);
 // Adds `eval pii` under an `eval` group, creating the group only if no other evaluation did.

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     register_kb(app);
     register_ingest(app);
     register_search(app);
+    register_ask(app);
     register_eval(app);
     register_pii(app);
     register_eval_pii(app);  // last: joins an `eval` group registered before it
