@@ -232,7 +232,8 @@ def answer(args):
     payload = sc.chat_payload(model, question, 8, stream=True, knowledge_bases=[KB])
     s = sc.Stream(port, "/v1/chat/completions", payload, timeout=300)
     try:
-        check(s.status == 200, f"streamed grounded chat: {s.status} {s.read_body()[:300]!r}")
+        if s.status != 200:
+            fail(f"streamed grounded chat: {s.status} {s.read_body()[:300]!r}")
         events = list(s.events())
     finally:
         s.close()
