@@ -275,6 +275,15 @@ def answer(args):
     check(len(r.json()["data"]) == 3, f"a refused upload changed the documents: {r.body!r}")
     ok("refused uploads left the documents as they were")
 
+    # A name that needs percent-encoding in the URL.
+    name = "mes notes é.txt"
+    r = upload_raw(port, KB, name, "Réunion du lundi : budget validé.\n".encode())
+    check(r.status == 201 and r.json()["id"] == name, f"upload {name!r}: {r.status} {r.body!r}")
+    r = sc.request(port, "DELETE",
+                   f"/v1/knowledge-bases/{KB}/documents/{urllib.parse.quote(name)}")
+    check(r.status == 200 and r.json()["id"] == name, f"delete {name!r}: {r.status} {r.body!r}")
+    ok("a document name with a space and an accent: uploaded, deleted through its encoded URL")
+
     # Deleting a document removes it from search (and from grounded answers).
     r = sc.request(port, "DELETE", f"/v1/knowledge-bases/{KB}/documents/code_travail.md")
     check(r.status == 200 and r.json()["deleted"] is True, f"delete document: {r.status} {r.body!r}")
