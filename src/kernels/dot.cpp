@@ -202,7 +202,11 @@ const PackedKernel* packed_kernel(TensorType weight_type, KernelLevel level) {
     static const PackedKernel PACKED_Q4_0_AVX512 = {16, packed_q4_0_avx512_panel_bytes,
                                                     pack_q4_0_avx512, gemm_packed_q4_0_q8_0_avx512,
                                                     gemm_packed_q4_0_q8_0_avx512_scratch};
+    static const PackedKernel PACKED_Q8_0_AVX512 = {16, packed_q8_0_avx512_panel_bytes,
+                                                    pack_q8_0_avx512, gemm_packed_q8_0_q8_0_avx512,
+                                                    gemm_packed_q8_0_q8_0_avx512_scratch};
     if (level == KernelLevel::AVX512 && weight_type == TensorType::Q4_0) return &PACKED_Q4_0_AVX512;
+    if (level == KernelLevel::AVX512 && weight_type == TensorType::Q8_0) return &PACKED_Q8_0_AVX512;
 #endif
     return nullptr;
 }

@@ -624,27 +624,59 @@ SOUVERAIN_LEGACY_GEMM(gemm_q5_1_q8_1_avx512, Q5_1Kind)
 
 #undef SOUVERAIN_LEGACY_GEMM
 
-// ---- Packed Q4_0 (PackedKernel, dot.h) ----
+// ---- Packed weights (PackedKernel, dot.h): Q4_0 and Q8_0 ----
 //
-// The panel layout of gemm_tile, made once at load instead of per call, and kept at 4 bits: a
-// panel holds 16 rows; per block, 4 vectors whose 32-bit lane r holds bytes qs[4j .. 4j + 3] of
-// row r (vector j). A byte's low nibble is element 4j + k, its high nibble element 16 + 4j + k:
-// one AND gives the levels of quad j, one shift and AND those of quad j + 4, exactly the u
-// vectors gemm_tile's pack_panel builds. A panel is [n_blocks x 4 x 64 bytes of levels]
-// [n_blocks x 16 fp16 d]: 18 bytes per row and block, as in the file. The arithmetic per
-// (row, column) is gemm_tile's, hence dot_groups<Q4_0Kind, 1>'s, bit for bit.
+// The panel layout of gemm_tile, made once at load instead of per call, at the file's size: a
+// panel holds 16 rows; per block, vectors whose 32-bit lane r holds 4 bytes of row r, then the
+// 16 rows' fp16 d. A panel is [n_blocks x LEVEL_BYTES][n_blocks x 32 bytes of d]: as many bytes
+// per row and block as the file (18 for Q4_0, 34 for Q8_0).
+//   Q4_0: 4 vectors; vector j holds qs[4j .. 4j + 3]. A byte's low nibble is element 4j + k, its
+//         high nibble element 16 + 4j + k: one AND gives the levels u of quad j, a shift and an
+//         AND those of quad j + 4.
+//   Q8_0: 8 vectors; vector j holds qs[4j .. 4j + 3] + 128 (u = w + 128, stored so).
+// These are exactly the u vectors gemm_tile's pack_panel builds, and the arithmetic per (row,
+// column) is gemm_tile's, hence dot_groups<Kind, 1>'s, bit for bit.
 
 namespace {
 
-constexpr size_t PACKED_Q4_0_LEVEL_BYTES = 4 * 64;
-constexpr size_t PACKED_Q4_0_SCALE_BYTES = 2 * PANEL_ROWS;
+constexpr size_t PACKED_SCALE_BYTES = 2 * PANEL_ROWS;
 
-size_t packed_q4_0_panel_bytes(int64_t n) {
-    return size_t(n / QK) * (PACKED_Q4_0_LEVEL_BYTES + PACKED_Q4_0_SCALE_BYTES);
+struct PackedQ4_0 {
+    using Kind = Q4_0Kind;
+    static constexpr size_t LEVEL_BYTES = 4 * 64;
+    static constexpr int N_VECTORS = 4;
+    // u of quad `quad` (0..7) of the block at `levels`.
+    static __m512i quad_levels(const uint8_t* levels, int quad) {
+        const __m512i both = _mm512_loadu_si512(levels + 64 * (quad & 3));
+        const __m512i shifted = quad < 4 ? both : _mm512_srli_epi16(both, 4);
+        return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
+    }
+    // Vector `vector` of a row's block: the bytes that go into its lane.
+    static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
+        std::memcpy(dst, block + offsetof(BlockQ4_0, qs) + 4 * vector, 4);
+    }
+};
+
+struct PackedQ8_0 {
+    using Kind = Q8_0Kind;
+    static constexpr size_t LEVEL_BYTES = 8 * 64;
+    static constexpr int N_VECTORS = 8;
+    static __m512i quad_levels(const uint8_t* levels, int quad) {
+        return _mm512_loadu_si512(levels + 64 * quad);
+    }
+    static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
+        for (int byte = 0; byte < 4; ++byte)
+            dst[byte] = uint8_t(block[offsetof(BlockQ8_0, qs) + 4 * vector + byte] ^ 0x80);
+    }
+};
+
+template <typename Packed>
+size_t packed_panel_bytes(int64_t n) {
+    return size_t(n / QK) * (Packed::LEVEL_BYTES + PACKED_SCALE_BYTES);
 }
 
-template <int NCOLS>
-struct PackedQ4_0Micro {
+template <typename Packed, int NCOLS>
+struct PackedMicro {
     using Act = ActLayout<false>;
 
     const uint8_t* levels;  // the panel's level vectors
@@ -655,24 +687,19 @@ struct PackedQ4_0Micro {
 
     template <int CHAIN>
     __attribute__((always_inline)) void block(int64_t block_idx) {
-        const uint8_t* packed = levels + block_idx * PACKED_Q4_0_LEVEL_BYTES;
+        const uint8_t* packed = levels + block_idx * Packed::LEVEL_BYTES;
         __m512i isum[NCOLS];
         for (int col = 0; col < NCOLS; ++col)
             isum[col] = _mm512_set1_epi32(side[col][block_idx].corr);
-        const __m512i low_mask = _mm512_set1_epi8(0x0F);
-        for (int quad = 0; quad < 4; ++quad) {
-            const __m512i both = _mm512_loadu_si512(packed + 64 * quad);
-            const __m512i low = _mm512_and_si512(both, low_mask);
-            const __m512i high = _mm512_and_si512(_mm512_srli_epi16(both, 4), low_mask);
+        for (int quad = 0; quad < 8; ++quad) {
+            const __m512i u = Packed::quad_levels(packed, quad);
             for (int col = 0; col < NCOLS; ++col) {
                 const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
                 isum[col] =
-                    _mm512_dpbusd_epi32(isum[col], low, _mm512_set1_epi32(int32_t(load_u32(a))));
-                isum[col] = _mm512_dpbusd_epi32(isum[col], high,
-                                                _mm512_set1_epi32(int32_t(load_u32(a + 16))));
+                    _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
             }
         }
-        const __m512 w_d = _mm512_cvtph_ps(load_256(scales + block_idx * PACKED_Q4_0_SCALE_BYTES));
+        const __m512 w_d = _mm512_cvtph_ps(load_256(scales + block_idx * PACKED_SCALE_BYTES));
         for (int col = 0; col < NCOLS; ++col) {
             const __m512 x = _mm512_cvtepi32_ps(isum[col]);
             const __m512 scale = _mm512_mul_ps(w_d, _mm512_set1_ps(side[col][block_idx].d));
@@ -710,14 +737,14 @@ struct PackedQ4_0Micro {
 };
 
 // Columns [col_begin, col_begin + NCOLS) of one panel.
-template <int NCOLS>
-void packed_q4_0_columns(const uint8_t* panel, int64_t n_blocks, const uint8_t* act_bytes,
-                         size_t act_stride, const ColumnSide* sides, int64_t col_begin, float* out,
-                         size_t out_stride, __mmask16 store_mask) {
+template <typename Packed, int NCOLS>
+void packed_columns(const uint8_t* panel, int64_t n_blocks, const uint8_t* act_bytes,
+                    size_t act_stride, const ColumnSide* sides, int64_t col_begin, float* out,
+                    size_t out_stride, __mmask16 store_mask) {
     using Act = ActLayout<false>;
-    PackedQ4_0Micro<NCOLS> micro;
+    PackedMicro<Packed, NCOLS> micro;
     micro.levels = panel;
-    micro.scales = panel + n_blocks * PACKED_Q4_0_LEVEL_BYTES;
+    micro.scales = panel + n_blocks * Packed::LEVEL_BYTES;
     for (int col = 0; col < NCOLS; ++col) {
         micro.act_qs[col] = act_bytes + (col_begin + col) * act_stride + Act::QS_OFFSET;
         micro.side[col] = sides + (col_begin + col) * n_blocks;
@@ -728,54 +755,53 @@ void packed_q4_0_columns(const uint8_t* panel, int64_t n_blocks, const uint8_t* 
         _mm512_mask_storeu_ps(out + (col_begin + col) * out_stride, store_mask, result[col]);
 }
 
-}  // namespace
-
-size_t packed_q4_0_avx512_panel_bytes(int64_t n) {
-    return packed_q4_0_panel_bytes(n);
-}
-
-void pack_q4_0_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+template <typename Packed>
+void pack_rows(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    using Kind = typename Packed::Kind;
     const int64_t n_blocks = n / QK;
-    const size_t panel_bytes = packed_q4_0_panel_bytes(n);
+    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
     const int64_t n_panels = (n_rows + PANEL_ROWS - 1) / PANEL_ROWS;
     for (int64_t panel_idx = 0; panel_idx < n_panels; ++panel_idx) {
         uint8_t* levels = static_cast<uint8_t*>(dst) + size_t(panel_idx) * panel_bytes;
-        uint8_t* scales = levels + n_blocks * PACKED_Q4_0_LEVEL_BYTES;
+        uint8_t* scales = levels + n_blocks * Packed::LEVEL_BYTES;
         for (int row = 0; row < PANEL_ROWS; ++row) {
             const int64_t row_idx = panel_idx * PANEL_ROWS + row;
             for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
-                uint8_t* level_dst = levels + block_idx * PACKED_Q4_0_LEVEL_BYTES + 4 * row;
-                uint8_t* scale_dst = scales + block_idx * PACKED_Q4_0_SCALE_BYTES + 2 * row;
-                if (row_idx >= n_rows) {  // padding: d = 0, levels 0
-                    for (int quad = 0; quad < 4; ++quad) std::memset(level_dst + 64 * quad, 0, 4);
+                uint8_t* level_dst = levels + block_idx * Packed::LEVEL_BYTES + 4 * row;
+                uint8_t* scale_dst = scales + block_idx * PACKED_SCALE_BYTES + 2 * row;
+                if (row_idx >= n_rows) {  // padding rows: d = 0 (their results are not stored)
+                    for (int vector = 0; vector < Packed::N_VECTORS; ++vector)
+                        std::memset(level_dst + 64 * vector, 0, 4);
                     std::memset(scale_dst, 0, 2);
                     continue;
                 }
                 const uint8_t* block = static_cast<const uint8_t*>(w) + size_t(row_idx) * w_stride +
-                                       block_idx * sizeof(BlockQ4_0);
+                                       block_idx * Kind::BLOCK_BYTES;
                 std::memcpy(scale_dst, block, 2);
-                for (int quad = 0; quad < 4; ++quad)
-                    std::memcpy(level_dst + 64 * quad, block + 2 + 4 * quad, 4);
+                for (int vector = 0; vector < Packed::N_VECTORS; ++vector)
+                    Packed::lane_bytes(block, vector, level_dst + 64 * vector);
             }
         }
     }
 }
 
-size_t gemm_packed_q4_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
+size_t packed_scratch(int64_t n, int64_t n_cols) {
     return size_t(n_cols) * size_t(n / QK) * sizeof(ColumnSide) + 64;
 }
 
-void gemm_packed_q4_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows, const void* act,
-                                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
-                                  void* scratch) {
+template <typename Packed>
+void gemm_packed(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
+                 int64_t n_cols, float* out, size_t out_stride, void* scratch) {
     if (n_rows <= 0 || n_cols <= 0) return;
     const int64_t n_blocks = n / QK;
-    const size_t panel_bytes = packed_q4_0_panel_bytes(n);
+    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
     ColumnSide* sides =
         reinterpret_cast<ColumnSide*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
     const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
-    for (int64_t col = 0; col < n_cols; ++col)
-        prepare_side<Q4_0Kind>(act_bytes + col * act_stride, n_blocks, sides + col * n_blocks);
+    for (int64_t col = 0; col < n_cols; ++col) {
+        prepare_side<typename Packed::Kind>(act_bytes + col * act_stride, n_blocks,
+                                            sides + col * n_blocks);
+    }
     for (int64_t row_begin = 0; row_begin < n_rows; row_begin += PANEL_ROWS) {
         const uint8_t* panel =
             static_cast<const uint8_t*>(panels) + size_t(row_begin / PANEL_ROWS) * panel_bytes;
@@ -784,26 +810,58 @@ void gemm_packed_q4_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows,
         float* panel_out = out + row_begin;
         int64_t col_begin = 0;
         for (; col_begin + MICRO_COLS <= n_cols; col_begin += MICRO_COLS) {
-            packed_q4_0_columns<MICRO_COLS>(panel, n_blocks, act_bytes, act_stride, sides,
-                                            col_begin, panel_out, out_stride, store_mask);
+            packed_columns<Packed, MICRO_COLS>(panel, n_blocks, act_bytes, act_stride, sides,
+                                               col_begin, panel_out, out_stride, store_mask);
         }
         switch (n_cols - col_begin) {
             case 1:
-                packed_q4_0_columns<1>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
-                                       panel_out, out_stride, store_mask);
+                packed_columns<Packed, 1>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
                 break;
             case 2:
-                packed_q4_0_columns<2>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
-                                       panel_out, out_stride, store_mask);
+                packed_columns<Packed, 2>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
                 break;
             case 3:
-                packed_q4_0_columns<3>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
-                                       panel_out, out_stride, store_mask);
+                packed_columns<Packed, 3>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
                 break;
             default:
                 break;
         }
     }
+}
+
+}  // namespace
+
+size_t packed_q4_0_avx512_panel_bytes(int64_t n) {
+    return packed_panel_bytes<PackedQ4_0>(n);
+}
+void pack_q4_0_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    pack_rows<PackedQ4_0>(n, w, w_stride, n_rows, dst);
+}
+void gemm_packed_q4_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
+                                  void* scratch) {
+    gemm_packed<PackedQ4_0>(n, panels, n_rows, act, act_stride, n_cols, out, out_stride, scratch);
+}
+size_t gemm_packed_q4_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
+    return packed_scratch(n, n_cols);
+}
+
+size_t packed_q8_0_avx512_panel_bytes(int64_t n) {
+    return packed_panel_bytes<PackedQ8_0>(n);
+}
+void pack_q8_0_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    pack_rows<PackedQ8_0>(n, w, w_stride, n_rows, dst);
+}
+void gemm_packed_q8_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
+                                  void* scratch) {
+    gemm_packed<PackedQ8_0>(n, panels, n_rows, act, act_stride, n_cols, out, out_stride, scratch);
+}
+size_t gemm_packed_q8_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
+    return packed_scratch(n, n_cols);
 }
 
 }  // namespace souverain::kernels
