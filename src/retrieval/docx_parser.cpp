@@ -67,6 +67,7 @@ Result<XmlDocPtr> parse_part(const std::string& xml, const char* part, const std
     }
     if (xml.size() > (size_t)INT_MAX) return make_error(ErrorCode::FORMAT, where + ": too large");
     init_libxml();
+    XmlErrorCapture errors;
     std::unique_ptr<xmlParserCtxt, ParserCtxtFree> ctxt(xmlNewParserCtxt());
     if (!ctxt) return make_error(ErrorCode::INTERNAL, where + ": out of memory");
     XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), (int)xml.size(), part, nullptr,
@@ -79,6 +80,9 @@ Result<XmlDocPtr> parse_part(const std::string& xml, const char* part, const std
         return make_error(ErrorCode::FORMAT, where + ": not well-formed XML (line " +
                                                  std::to_string(ctxt->lastError.line) + ": " +
                                                  reason + ")");
+    }
+    if (errors.conversion_failed()) {
+        return make_error(ErrorCode::FORMAT, where + ": bytes not valid in its declared encoding");
     }
     if (doc->intSubset != nullptr) {
         return make_error(ErrorCode::FORMAT, where + ": a DOCTYPE is not allowed");

@@ -215,11 +215,6 @@ private:
     std::vector<int> saved_levels_;  // heading level outside each open h1-h6
 };
 
-std::string trim_reason(std::string reason) {
-    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    return reason;
-}
-
 bool has_utf16_bom(std::string_view bytes) {
     return bytes.size() >= 2 && ((bytes[0] == '\xFF' && bytes[1] == '\xFE') ||
                                  (bytes[0] == '\xFE' && bytes[1] == '\xFF'));
@@ -239,21 +234,23 @@ Result<ExtractedText> extract_html(std::string_view bytes, const std::string& na
     }
     init_libxml();
     // htmlReadMemory, not a parser context of our own: only it reads undeclared bytes as UTF-8
-    // first. Its errors land in libxml2's per-thread last error.
-    xmlResetLastError();
+    // first.
+    XmlErrorCapture errors;
     XmlDocPtr doc(htmlReadMemory(bytes.data(), (int)bytes.size(), nullptr, nullptr,
                                  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                      HTML_PARSE_NONET | HTML_PARSE_COMPACT));
     if (!doc) return make_error(ErrorCode::FORMAT, name + ": not readable as HTML");
-    // Broken markup is recovered from (errors); a fatal error stops the parser half-way, and
-    // half a page must not pass for the whole of it.
-    const xmlError* error = xmlGetLastError();
-    if (error != nullptr && error->level == XML_ERR_FATAL) {
-        const std::string reason = error->message != nullptr ? error->message : "";
+    // Broken markup is recovered from (errors); a fatal error or bytes that do not convert from
+    // the declared charset stop the parser half-way, and half a page must not pass for the whole.
+    if (errors.conversion_failed()) {
         return make_error(ErrorCode::FORMAT,
-                          name + (reason.find("depth") != std::string::npos
+                          name + ": bytes that are not valid in the declared charset");
+    }
+    if (!errors.fatal().empty()) {
+        return make_error(ErrorCode::FORMAT,
+                          name + (errors.fatal().find("depth") != std::string::npos
                                       ? ": elements nested more than 256 deep"
-                                      : ": the HTML parser gave up: " + trim_reason(reason)));
+                                      : ": the HTML parser gave up: " + errors.fatal()));
     }
     HtmlText walker;
     walk_xml(
