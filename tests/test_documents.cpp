@@ -35,18 +35,14 @@ std::string pdf_literal(const std::string& utf8) {
 std::string xml_escape(const std::string& text) {
     std::string out;
     for (char ch : text) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out.push_back(ch);
+        const char* entity = ch == '&'   ? "&amp;"
+                             : ch == '<' ? "&lt;"
+                             : ch == '>' ? "&gt;"
+                                         : nullptr;
+        if (entity != nullptr) {
+            out += entity;
+        } else {
+            out.push_back(ch);
         }
     }
     return out;

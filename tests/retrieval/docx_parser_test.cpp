@@ -19,7 +19,7 @@ constexpr const char* kWordNs = "http://schemas.openxmlformats.org/wordprocessin
 
 Result<std::vector<ParsedDocument>> parse_docx(const std::string& docx,
                                                const std::string& name = "/d/loi.docx") {
-    return parse_source(docx, SourceFormat::DOCX, name, ChunkOptions{});
+    return parse_as(SourceFormat::DOCX, docx, name);
 }
 
 // Styles as German Word writes them: translated ids, English names of built-in styles.

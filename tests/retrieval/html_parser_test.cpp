@@ -13,9 +13,7 @@ namespace {
 Result<std::vector<ParsedDocument>> parse_html(const std::string& html,
                                                const std::string& name = "/d/page.html",
                                                size_t max_bytes = 2000) {
-    ChunkOptions options;
-    options.max_bytes = max_bytes;
-    return parse_source(html, SourceFormat::HTML, name, options);
+    return parse_as(SourceFormat::HTML, html, name, max_bytes);
 }
 
 TEST(HtmlParserTest, VisibleTextHeadingSectionsAndArticles) {

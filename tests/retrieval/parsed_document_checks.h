@@ -3,11 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "retrieval/chunker.h"
 #include "retrieval/document_parser.h"
 
 namespace souverain::retrieval {
+
+inline Result<std::vector<ParsedDocument>> parse_as(SourceFormat format, const std::string& bytes,
+                                                    const std::string& name,
+                                                    size_t max_bytes = 2000) {
+    ChunkOptions options;
+    options.max_bytes = max_bytes;
+    return parse_source(bytes, format, name, options);
+}
 
 // The passage a chunk cites: the document text at the chunk's offsets.
 inline std::string chunk_text(const ParsedDocument& document, const ParsedChunk& chunk) {

@@ -18,9 +18,7 @@ using test::PdfOptions;
 Result<std::vector<ParsedDocument>> parse_pdf(const std::string& pdf,
                                               const std::string& name = "/d/loi.pdf",
                                               size_t max_bytes = 2000) {
-    ChunkOptions options;
-    options.max_bytes = max_bytes;
-    return parse_source(pdf, SourceFormat::PDF, name, options);
+    return parse_as(SourceFormat::PDF, pdf, name, max_bytes);
 }
 
 // Two pages of a law: a heading line, articles that open lines, a wrapped sentence whose next
