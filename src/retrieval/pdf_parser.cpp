@@ -116,7 +116,7 @@ Result<ExtractedText> extract_pdf(std::string_view bytes, const std::string& nam
         return make_error(ErrorCode::FORMAT,
                           name + ": no text in the PDF (a scan? OCR is not supported)");
     }
-    for (size_t i = 0; i < extracted.blocks.size(); ++i) {
+    for (size_t i = 0; i < extracted.blocks.size() && i < runs_on.size(); ++i) {
         extracted.blocks[i].may_start_article = !runs_on[i];
     }
     for (size_t block : first_block) {
