@@ -13,7 +13,8 @@
 #
 # Environment: BIN (build/souverain), THREADS (2), PARALLEL (16), CTX (512), BATCH (server
 # default), CLIENTS ("1 4 8 16"), DURATION (seconds per level, 30), REQUESTS (requests per
-# client per level instead of DURATION), MAX_TOKENS (64), EXTRA_SERVE_FLAGS.
+# client per level instead of DURATION), MAX_TOKENS (64), PROMPTS (same: one prompt for all
+# requests, which slots reuse as a cached prefix; distinct: no shared prefix), EXTRA_SERVE_FLAGS.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 usage() {
@@ -65,6 +66,7 @@ meta=$(printf '{"threads": %s, "parallel": %s, "ctx": %s, "kernels": "%s", "cpu"
     "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" "$(nproc)")
 /usr/bin/python3 "$root/bench/serve_bench.py" --port "$port" --pid "$pid" --model bench \
     --label "$(basename "$model")" --clients "${clients// /,}" --max-tokens "${MAX_TOKENS:-64}" \
+    --prompts "${PROMPTS:-same}" \
     "${amount[@]}" --meta "$meta" "${json[@]}"
 echo "serve.sh: server peak RSS $(awk '/^VmHWM:/ {print $2 / 1024 " MB"}' "/proc/$pid/status")" >&2
 server_stop bench || fatal "the server did not stop cleanly"

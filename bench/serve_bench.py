@@ -4,7 +4,8 @@
 For each concurrency level C, C client threads each loop: one streamed /v1/completions request
 (the same ~64-token prompt, max_tokens, ignore_eos, greedy, stream_options.include_usage),
 then the next, until the level's duration is over (or each client has sent --requests); a
-request under way at the deadline runs to its end and counts. Per level:
+request under way at the deadline runs to its end and counts. With --prompts distinct each
+request's prompt starts with its own number, so no slot can reuse a cached prompt prefix. Per level:
   tokens/s        all completion tokens / (end of the last request - start of the level)
   TTFT p50, p99   request sent -> first text chunk, nearest-rank percentiles
   token latency   mean over requests of (last chunk - first chunk) / (completion tokens - 1)
@@ -44,8 +45,20 @@ def percentile(values, p):
     return ordered[rank - 1]
 
 
+REQUEST_COUNTER = iter(range(1, 1 << 62))
+PROMPT_MODE = "same"
+
+
+def prompt_text():
+    """The fixed prompt; with --prompts distinct, one that shares no token with any other
+    request's (a unique number first), so the server cannot reuse a slot's cached prefix."""
+    if PROMPT_MODE == "same":
+        return PROMPT
+    return f"Request {next(REQUEST_COUNTER)}. {PROMPT}"
+
+
 def one_request(port, model, max_tokens):
-    payload = {"model": model, "prompt": PROMPT, "max_tokens": max_tokens, "temperature": 0,
+    payload = {"model": model, "prompt": prompt_text(), "max_tokens": max_tokens, "temperature": 0,
                "ignore_eos": True, "stream": True, "stream_options": {"include_usage": True}}
     t0 = time.monotonic()
     s = sc.Stream(port, "/v1/completions", payload, timeout=600)
@@ -143,9 +156,15 @@ def main():
     parser.add_argument("--requests", type=int, default=0,
                         help="requests per client per level instead of a duration")
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--prompts", choices=["same", "distinct"], default="same",
+                        help="same: every request sends one prompt (a slot reuses its cached "
+                             "prefix, as with a shared system prompt); distinct: every prompt "
+                             "starts differently, so each is computed in full")
     parser.add_argument("--json", action="store_true", help="print a JSON object on stdout")
     parser.add_argument("--meta", default="{}", help="JSON merged into the JSON output")
     args = parser.parse_args()
+    global PROMPT_MODE
+    PROMPT_MODE = args.prompts
 
     # Warm-up: page the weights in, start the threads.
     one_request(args.port, args.model, 4)
@@ -160,7 +179,7 @@ def main():
     base = levels[0]["tokens_per_s"]
     lines = [
         f"model {args.label or args.model}, prompt {levels[0]['prompt_tokens']} tokens, "
-        f"max_tokens {args.max_tokens} (ignore_eos, greedy, streamed)",
+        f"max_tokens {args.max_tokens} (ignore_eos, greedy, streamed), prompts: {args.prompts}",
         "",
         "| clients | requests | tokens/s (aggregate) | x 1 client | TTFT p50 s | TTFT p99 s "
         "| mean token latency ms | server CPU | tok/CPU-s | load |",
@@ -179,6 +198,7 @@ def main():
         print(table, file=sys.stderr)
         out = json.loads(args.meta)
         out.update({"model": args.label or args.model, "max_tokens": args.max_tokens,
+                    "prompts": args.prompts,
                     "prompt_tokens": levels[0]["prompt_tokens"],
                     "duration_per_level_s": None if args.requests else args.duration,
                     "requests_per_client": args.requests or None, "levels": levels})

@@ -14,6 +14,9 @@ PACKAGES=(
     libsqlite3-dev                    # storage (knowledge bases, audit log)
     libstemmer-dev                    # Snowball stemmers (fr, de, en)
     libsodium-dev                     # Ed25519 signatures, argon2id, HMAC
+    libxml2-dev                       # HTML and DOCX XML (ingestion)
+    libpoppler-cpp-dev                # PDF text (ingestion)
+    libzip-dev                        # DOCX packages (ingestion)
     python3-jinja2                    # reference renderer for the chat-template tests
 )
 

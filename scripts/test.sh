@@ -2,13 +2,13 @@
 # The whole test suite, as CI runs it: installs what is missing, builds Release and runs
 # every test (unit, command-line, reference checks, bounded fuzzing), then builds Debug with
 # AddressSanitizer + UBSan and runs the unit and command-line tests again under them.
-# Environment: FUZZ_SECONDS (default 60) bounds each fuzz target; SOUVERAIN_SKIP_DEBUG=1
+# Environment: FUZZ_SECONDS (default 30) bounds each fuzz target; SOUVERAIN_SKIP_DEBUG=1
 # skips the sanitizer pass (local iteration only).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install_deps.sh"
 jobs="$(nproc)"
-export FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+export FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 
 echo "== release build"
 "$root/scripts/build.sh" release
@@ -31,4 +31,9 @@ if [ "${SOUVERAIN_SKIP_DEBUG:-0}" != "1" ]; then
     # there; the no-growth check is the Release pass's.
     export RSS_LIMIT_KB="${RSS_LIMIT_KB_DEBUG:-400000}"
     (cd "$root/build-debug" && ctest --output-on-failure -j "$jobs" -LE fuzz)
+    echo "== debug kernel tests at the CPU's best level (ASan + UBSan)"
+    # The AVX-512 kernels (packed panels included) under the sanitizers, on buffers that end
+    # exactly where their data does.
+    SOUVERAIN_KERNELS=avx512 "$root/build-debug/tests/souverain_tests" \
+        --gtest_filter='Dot*:*Kernel*:*Quantize*' --gtest_brief=1
 fi

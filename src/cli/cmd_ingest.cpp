@@ -1,5 +1,6 @@
 // `souverain ingest --kb NAME PATH...`: files and folders into a knowledge base (text,
-// Markdown, BEIR JSONL); unchanged files are skipped by content hash, broken ones reported.
+// Markdown, HTML, PDF, DOCX, BEIR JSONL); unchanged files are skipped by content hash, broken
+// ones reported.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -64,7 +65,8 @@ int run_ingest(const IngestCliOptions& options) {
 void register_ingest(CLI::App& app) {
     auto options = std::make_shared<IngestCliOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "ingest", "Add files and folders (.txt, .md, BEIR .jsonl) to a knowledge base");
+        "ingest",
+        "Add files and folders (.txt, .md, .html, .pdf, .docx, BEIR .jsonl) to a knowledge base");
     cmd->add_option("--kb", options->kb, "Knowledge base")->required();
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--max-chunk-bytes", options->max_chunk_bytes,

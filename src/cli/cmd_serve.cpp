@@ -27,6 +27,7 @@ struct ServeOptions {
     int32_t n_batch = 512;
     int32_t n_prefill_chunk = 64;
     int32_t max_queue = 64;
+    bool no_prompt_reuse = false;
     std::string cache_type = "f16";
     std::vector<std::string> api_keys;
     std::string api_keys_file;
@@ -119,6 +120,7 @@ int serve_command(const ServeOptions& options) {
         runner_options.n_batch = std::max(options.n_batch, options.parallel);
         runner_options.n_prefill_chunk = options.n_prefill_chunk;
         runner_options.max_queue = options.max_queue;
+        runner_options.reuse_prompt_prefix = !options.no_prompt_reuse;
         auto runner = server::ModelRunner::create(name, std::move(*model), runner_options, metrics);
         if (!runner) return report_error(runner.error());
         served.runner = std::move(*runner);
@@ -178,6 +180,9 @@ void register_serve(CLI::App& app) {
                     "Prompt tokens per step while other requests are generating")
         ->check(CLI::Range(1, 1 << 16))
         ->capture_default_str();
+    cmd->add_flag("--no-prompt-reuse", options->no_prompt_reuse,
+                  "Compute every prompt from scratch (by default a slot reuses the keys and "
+                  "values of the prompt prefix it shares with its previous request)");
     cmd->add_option("--max-queue", options->max_queue,
                     "Sequences that may wait for a slot before 503")
         ->check(CLI::Range(0, 1 << 20))

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace souverain {
 
@@ -231,6 +232,21 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFi
         if (!ffn_norm) return ffn_norm.error();
         layer.ffn_norm = std::move(*ffn_norm);
     }
+    // Matmul weights into the kernels' panel layout where this CPU's level has one.
+    std::vector<WeightMatrix*> matrices;
+    std::vector<bool> release_source;
+    for (LlamaLayer& layer : model->layers_) {
+        for (WeightMatrix* w : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate,
+                                &layer.w_up, &layer.w_down}) {
+            matrices.push_back(w);
+            release_source.push_back(true);
+        }
+    }
+    matrices.push_back(&model->output_);
+    release_source.push_back(model->output_.data != model->token_embd_.data);
+    model->packed_weights_.pack(matrices, release_source,
+                                (int)std::max(1u, std::thread::hardware_concurrency()));
+
     model->gguf_ = std::move(gguf);
     return model;
 }

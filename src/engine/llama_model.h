@@ -18,6 +18,7 @@
 #include "engine/kv_cache.h"
 #include "engine/ops.h"
 #include "engine/vocab.h"
+#include "engine/weight_packing.h"
 
 namespace souverain {
 
@@ -105,6 +106,7 @@ private:
     std::vector<float> output_norm_;  // F32 [n_embd]
     WeightMatrix output_;             // [n_embd, n_vocab]; token_embd_ when tied
     std::vector<LlamaLayer> layers_;
+    PackedWeights packed_weights_;  // after the matrices: they point into it
 };
 
 }  // namespace souverain

@@ -73,6 +73,41 @@ void matmul_tiled(const WeightMatrix& w, const uint8_t* act, size_t act_stride, 
     });
 }
 
+// Weights repacked into panels (kernels::PackedKernel). Decode (one token): each task takes one
+// contiguous run of panels, a few per thread, as the dot path does. Batches: tiles of panels x
+// tokens; the tile height shrinks for small batches so that every thread has work (a K or V
+// projection has only 256 rows).
+void matmul_packed(const WeightMatrix& w, const uint8_t* act, size_t act_stride, float* y,
+                   int64_t n_tokens, ThreadPool& pool) {
+    const kernels::PackedKernel& packed = *w.packed_kernel;
+    const int64_t panel_rows = packed.panel_rows;
+    const size_t panel_bytes = packed.panel_bytes(w.n_in);
+    const int64_t n_panels = (w.n_out + panel_rows - 1) / panel_rows;
+    const int64_t n_tasks_min = pool.n_threads() * (int64_t)SOUVERAIN_DECODE_SPLIT;
+    const int64_t cols_per_tile = 64;
+    const int64_t n_col_tiles = (n_tokens + cols_per_tile - 1) / cols_per_tile;
+    int64_t panels_per_tile = n_tokens == 1 ? (n_panels + n_tasks_min - 1) / n_tasks_min : 16;
+    while (n_tokens > 1 && panels_per_tile > 1 &&
+           ((n_panels + panels_per_tile - 1) / panels_per_tile) * n_col_tiles < n_tasks_min) {
+        panels_per_tile /= 2;
+    }
+    const int64_t n_row_tiles = (n_panels + panels_per_tile - 1) / panels_per_tile;
+    pool.parallel_for(n_row_tiles * n_col_tiles, [&](int64_t task_idx, int) {
+        const int64_t col_tile = task_idx / n_row_tiles;
+        const int64_t row_tile = task_idx % n_row_tiles;
+        const int64_t row_begin = row_tile * panels_per_tile * panel_rows;
+        const int64_t n_rows =
+            std::min(w.n_out, row_begin + panels_per_tile * panel_rows) - row_begin;
+        const int64_t col_begin = col_tile * cols_per_tile;
+        const int64_t n_cols = std::min(n_tokens, col_begin + cols_per_tile) - col_begin;
+        thread_local std::vector<uint8_t> scratch;
+        scratch.resize(packed.scratch_bytes(w.n_in, n_cols));
+        packed.gemm(w.n_in, w.packed + (size_t)(row_begin / panel_rows) * panel_bytes, n_rows,
+                    act + (size_t)col_begin * act_stride, act_stride, n_cols,
+                    y + col_begin * w.n_out + row_begin, (size_t)w.n_out, scratch.data());
+    });
+}
+
 }  // namespace
 
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
@@ -97,6 +132,10 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
         act = act_buffer.data();
     }
 
+    if (w.packed != nullptr) {
+        matmul_packed(w, act, act_stride, y, n_tokens, pool);
+        return;
+    }
     if (n_tokens > 1 && kernel.gemm != nullptr) {
         matmul_tiled(w, act, act_stride, y, n_tokens, pool);
         return;

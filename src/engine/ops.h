@@ -23,6 +23,10 @@ struct WeightMatrix {
     int64_t n_out = 0;
     size_t row_bytes = 0;
     const uint8_t* data = nullptr;
+    // The rows repacked into panels (kernels::PackedKernel) when the loader did so; matmul then
+    // reads these and `data` only serves get_row. Owned by the model.
+    const kernels::PackedKernel* packed_kernel = nullptr;
+    const uint8_t* packed = nullptr;
     const uint8_t* row(int64_t row_idx) const { return data + (size_t)row_idx * row_bytes; }
 };
 

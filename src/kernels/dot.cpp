@@ -75,28 +75,26 @@ constexpr int N_DOT_TYPES = 11;
 #define SOUVERAIN_NO_GEMM nullptr, nullptr
 #define SOUVERAIN_GEMM(name) name, name##_scratch
 
-#define SOUVERAIN_KERNEL_ROWS(level, q8_0, q8_1, q8_k, gemm_q4_0, gemm_q4_1, gemm_q5_0, gemm_q5_1,   \
-                              gemm_q8_0, gemm_q4_k, gemm_q5_k, gemm_q6_k)                        \
-    {                                                                                            \
-        {TensorType::F32, TensorType::F32, nullptr, dot_f32_f32_##level, SOUVERAIN_NO_GEMM},     \
-            {TensorType::F16, TensorType::F32, nullptr, dot_f16_f32_##level, SOUVERAIN_NO_GEMM}, \
-            {TensorType::BF16, TensorType::F32, nullptr, dot_bf16_f32_##level,                   \
-             SOUVERAIN_NO_GEMM},                                                                 \
-            {TensorType::Q4_0, TensorType::Q8_0, q8_0, dot_q4_0_q8_0_##level, gemm_q4_0},        \
-            {TensorType::Q4_1, TensorType::Q8_1, q8_1, dot_q4_1_q8_1_##level, gemm_q4_1},        \
-            {TensorType::Q5_0, TensorType::Q8_0, q8_0, dot_q5_0_q8_0_##level, gemm_q5_0},        \
-            {TensorType::Q5_1, TensorType::Q8_1, q8_1, dot_q5_1_q8_1_##level, gemm_q5_1},        \
-            {TensorType::Q8_0, TensorType::Q8_0, q8_0, dot_q8_0_q8_0_##level, gemm_q8_0},        \
-            {TensorType::Q4_K, TensorType::Q8_K, q8_k, dot_q4_k_q8_k_##level, gemm_q4_k},        \
-            {TensorType::Q5_K, TensorType::Q8_K, q8_k, dot_q5_k_q8_k_##level, gemm_q5_k},        \
-            {TensorType::Q6_K, TensorType::Q8_K, q8_k, dot_q6_k_q8_k_##level, gemm_q6_k},        \
+#define SOUVERAIN_KERNEL_ROWS(level, q8_0, q8_1, q8_k, gemm_q4_0, gemm_q4_1, gemm_q5_0, gemm_q5_1, \
+                              gemm_q8_0, gemm_q4_k, gemm_q5_k, gemm_q6_k)                          \
+    {                                                                                              \
+        {TensorType::F32, TensorType::F32, nullptr, dot_f32_f32_##level, SOUVERAIN_NO_GEMM},       \
+            {TensorType::F16, TensorType::F32, nullptr, dot_f16_f32_##level, SOUVERAIN_NO_GEMM},   \
+            {TensorType::BF16, TensorType::F32, nullptr, dot_bf16_f32_##level, SOUVERAIN_NO_GEMM}, \
+            {TensorType::Q4_0, TensorType::Q8_0, q8_0, dot_q4_0_q8_0_##level, gemm_q4_0},          \
+            {TensorType::Q4_1, TensorType::Q8_1, q8_1, dot_q4_1_q8_1_##level, gemm_q4_1},          \
+            {TensorType::Q5_0, TensorType::Q8_0, q8_0, dot_q5_0_q8_0_##level, gemm_q5_0},          \
+            {TensorType::Q5_1, TensorType::Q8_1, q8_1, dot_q5_1_q8_1_##level, gemm_q5_1},          \
+            {TensorType::Q8_0, TensorType::Q8_0, q8_0, dot_q8_0_q8_0_##level, gemm_q8_0},          \
+            {TensorType::Q4_K, TensorType::Q8_K, q8_k, dot_q4_k_q8_k_##level, gemm_q4_k},          \
+            {TensorType::Q5_K, TensorType::Q8_K, q8_k, dot_q5_k_q8_k_##level, gemm_q5_k},          \
+            {TensorType::Q6_K, TensorType::Q8_K, q8_k, dot_q6_k_q8_k_##level, gemm_q6_k},          \
     }
 
-const DotKernel SCALAR_KERNELS[N_DOT_TYPES] =
-    SOUVERAIN_KERNEL_ROWS(scalar, quantize_act_q8_0, quantize_act_q8_1, quantize_act_q8_k,
-                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
-                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
-                          SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
+const DotKernel SCALAR_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
+    scalar, quantize_act_q8_0, quantize_act_q8_1, quantize_act_q8_k, SOUVERAIN_NO_GEMM,
+    SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM,
+    SOUVERAIN_NO_GEMM, SOUVERAIN_NO_GEMM);
 
 #if defined(__x86_64__)
 const DotKernel AVX2_KERNELS[N_DOT_TYPES] = SOUVERAIN_KERNEL_ROWS(
@@ -197,6 +195,20 @@ KernelLevel detect_kernel_level() {
 KernelLevel best_kernel_level() {
     static const KernelLevel level = detect_kernel_level();
     return level;
+}
+
+const PackedKernel* packed_kernel(TensorType weight_type, KernelLevel level) {
+#if defined(__x86_64__)
+    static const PackedKernel PACKED_Q4_0_AVX512 = {16, packed_q4_0_avx512_panel_bytes,
+                                                    pack_q4_0_avx512, gemm_packed_q4_0_q8_0_avx512,
+                                                    gemm_packed_q4_0_q8_0_avx512_scratch};
+    static const PackedKernel PACKED_Q8_0_AVX512 = {16, packed_q8_0_avx512_panel_bytes,
+                                                    pack_q8_0_avx512, gemm_packed_q8_0_q8_0_avx512,
+                                                    gemm_packed_q8_0_q8_0_avx512_scratch};
+    if (level == KernelLevel::AVX512 && weight_type == TensorType::Q4_0) return &PACKED_Q4_0_AVX512;
+    if (level == KernelLevel::AVX512 && weight_type == TensorType::Q8_0) return &PACKED_Q8_0_AVX512;
+#endif
+    return nullptr;
 }
 
 const DotKernel* dot_kernel(TensorType weight_type, KernelLevel level) {

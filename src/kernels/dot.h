@@ -80,6 +80,28 @@ struct DotKernel {
     GemmScratchFn gemm_scratch_bytes;
 };
 
+// Weights repacked once, at load, into a layout made for one level's SIMD kernel (where a level
+// has one for a type): `panel_rows` rows form a panel whose bytes sit together, so that one
+// instruction advances every row of the panel and decode streams each panel as one run. The
+// layout takes as many bytes as the rows it holds (the last panel is padded with zero rows).
+// gemm computes, for rows [0, n_rows) of the panels starting at `panels` and the n_cols >= 1
+// columns of act, exactly what DotKernel::gemm and dot compute for them: bit for bit, so a
+// model may repack its matrices without changing a single logit. scratch: scratch_bytes(n,
+// n_cols) bytes, any alignment, not shared between concurrent calls.
+struct PackedKernel {
+    int64_t panel_rows;
+    size_t (*panel_bytes)(int64_t n);
+    // Writes ceil(n_rows / panel_rows) panels of the rows (w_stride bytes apart) to dst.
+    void (*pack)(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst);
+    void (*gemm)(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
+                 int64_t n_cols, float* out, size_t out_stride, void* scratch);
+    size_t (*scratch_bytes)(int64_t n, int64_t n_cols);
+};
+
+// The packed layout of a weight type at a level, or nullptr where the level has none. The
+// environment variable SOUVERAIN_REPACK=0 turns repacking off in the model loader (A/B runs).
+const PackedKernel* packed_kernel(TensorType weight_type, KernelLevel level);
+
 // The kernel for a weight type at a level (a level the CPU lacks must not be called), or
 // nullptr when the weight type has no matmul kernel. Levels without a specialised version of
 // a type fall back to the next lower level.

@@ -5,6 +5,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "retrieval/docx_parser.h"
+#include "retrieval/html_parser.h"
+#include "retrieval/pdf_parser.h"
+#include "retrieval/section_chunker.h"
+
 namespace souverain::retrieval {
 
 namespace {
@@ -44,12 +49,11 @@ std::string file_stem(const std::string& name) {
     return std::filesystem::path(name).stem().string();
 }
 
-void add_chunks(const std::string& text, size_t begin, size_t end, const std::string& heading,
-                const std::string& article, const ChunkOptions& options,
-                std::vector<ParsedChunk>& out) {
-    for (auto [b, e] : split_passages(text, begin, end, options)) {
-        out.push_back(ParsedChunk{b, e, heading, article});
-    }
+// The chunks of a text without structure.
+std::vector<ParsedChunk> plain_chunks(const std::string& text, const ChunkOptions& options) {
+    SectionChunker sections(text, options);
+    sections.body(text.size());
+    return sections.finish();
 }
 
 struct Line {
@@ -100,7 +104,7 @@ Result<std::vector<ParsedDocument>> parse_text(std::string_view bytes, const std
     document.id = name;
     document.title = file_stem(name);
     document.text.assign(bytes);
-    add_chunks(document.text, 0, document.text.size(), "", "", options, document.chunks);
+    document.chunks = plain_chunks(document.text, options);
     std::vector<ParsedDocument> documents;
     documents.push_back(std::move(document));
     return documents;
@@ -115,18 +119,8 @@ Result<std::vector<ParsedDocument>> parse_markdown(std::string_view bytes, const
     const std::string& text = document.text;
     const std::vector<Line> lines = split_lines(text);
 
-    std::vector<std::string> path;  // heading text per level (index level-1)
-    std::string heading, article;
-    size_t section_begin = 0;
-    size_t content_end = 0;  // end of the last line that is not blank or an anchor
-    bool section_has_body = false;
+    SectionChunker sections(text, options);
     bool in_fence = false;
-    auto close_section = [&]() {
-        if (section_has_body) {
-            add_chunks(text, section_begin, content_end, heading, article, options,
-                       document.chunks);
-        }
-    };
     for (const Line& line : lines) {
         const std::string_view content(text.data() + line.begin, line.end - line.begin);
         const std::string_view stripped = trim(content);
@@ -134,28 +128,13 @@ Result<std::vector<ParsedDocument>> parse_markdown(std::string_view bytes, const
         std::string_view title;
         const int level = in_fence ? 0 : heading_level(content, title);
         if (level > 0) {
-            close_section();
-            path.resize((size_t)level);
-            path[(size_t)level - 1] = std::string(title);
-            heading.clear();
-            for (const std::string& part : path) {
-                if (part.empty()) continue;
-                if (!heading.empty()) heading += " > ";
-                heading += part;
-            }
-            article = article_number(title);
+            sections.heading(level, title, line.begin, line.end);
             if (level == 1 && document.title.empty()) document.title = std::string(title);
-            section_begin = line.begin;
-            content_end = line.end;
-            section_has_body = false;
-            continue;
-        }
-        if (!is_ignorable_line(content)) {
-            content_end = line.end;
-            section_has_body = true;
+        } else if (!is_ignorable_line(content)) {
+            sections.body(line.end);
         }
     }
-    close_section();
+    document.chunks = sections.finish();
     if (document.title.empty()) document.title = file_stem(name);
     std::vector<ParsedDocument> documents;
     documents.push_back(std::move(document));
@@ -198,10 +177,40 @@ Result<std::vector<ParsedDocument>> parse_jsonl(std::string_view bytes, const st
             find_invalid_utf8(document.title) != std::string_view::npos) {
             return make_error(ErrorCode::FORMAT, where + "NUL character in text");
         }
-        add_chunks(document.text, 0, document.text.size(), "", "", options, document.chunks);
+        document.chunks = plain_chunks(document.text, options);
         documents.push_back(std::move(document));
     }
     if (documents.empty()) return make_error(ErrorCode::FORMAT, name + ": no documents");
+    return documents;
+}
+
+// HTML, PDF and DOCX: the extracted text is the document text.
+Result<std::vector<ParsedDocument>> parse_extracted(Result<ExtractedText> extracted,
+                                                    const std::string& name,
+                                                    const ChunkOptions& options) {
+    if (!extracted) return extracted.error();
+    if (extracted->text.empty()) return make_error(ErrorCode::FORMAT, name + ": no text found");
+    ParsedDocument document;
+    document.id = name;
+    document.title = extracted->title;
+    for (int level : {0, 1}) {  // else the title style (DOCX), else the first level-1 heading
+        for (const TextBlock& block : extracted->blocks) {
+            if (!document.title.empty()) break;
+            if (block.heading_level == level) {
+                document.title = extracted->text.substr(block.begin, block.end - block.begin);
+            }
+        }
+    }
+    if (document.title.empty()) document.title = file_stem(name);
+    document.chunks = chunk_extracted(*extracted, options);
+    const std::vector<size_t>& pages = extracted->page_starts;
+    for (ParsedChunk& chunk : document.chunks) {
+        const auto after = std::upper_bound(pages.begin(), pages.end(), chunk.start_byte);
+        chunk.page = (int)(after - pages.begin());  // 0 when the format has no pages
+    }
+    document.text = std::move(extracted->text);
+    std::vector<ParsedDocument> documents;
+    documents.push_back(std::move(document));
     return documents;
 }
 
@@ -215,6 +224,12 @@ const char* source_format_name(SourceFormat format) {
             return "markdown";
         case SourceFormat::JSONL:
             return "jsonl";
+        case SourceFormat::HTML:
+            return "html";
+        case SourceFormat::PDF:
+            return "pdf";
+        case SourceFormat::DOCX:
+            return "docx";
         case SourceFormat::UNSUPPORTED:
             return "unsupported";
     }
@@ -226,7 +241,15 @@ SourceFormat source_format_of(std::string_view path) {
     if (extension == ".txt" || extension == ".text") return SourceFormat::TEXT;
     if (extension == ".md" || extension == ".markdown") return SourceFormat::MARKDOWN;
     if (extension == ".jsonl") return SourceFormat::JSONL;
+    if (extension == ".html" || extension == ".htm") return SourceFormat::HTML;
+    if (extension == ".pdf") return SourceFormat::PDF;
+    if (extension == ".docx") return SourceFormat::DOCX;
     return SourceFormat::UNSUPPORTED;
+}
+
+const char* supported_extensions() {
+    // Keep in step with source_format_of above.
+    return ".txt, .text, .md, .markdown, .jsonl (BEIR), .html, .htm, .pdf, .docx";
 }
 
 std::string article_number(std::string_view heading) {
@@ -269,6 +292,12 @@ Result<std::vector<ParsedDocument>> parse_source(std::string_view bytes, SourceF
             return parse_markdown(bytes, name, options);
         case SourceFormat::JSONL:
             return parse_jsonl(bytes, name, options);
+        case SourceFormat::HTML:
+            return parse_extracted(extract_html(bytes, name), name, options);
+        case SourceFormat::PDF:
+            return parse_extracted(extract_pdf(bytes, name), name, options);
+        case SourceFormat::DOCX:
+            return parse_extracted(extract_docx(bytes, name), name, options);
         case SourceFormat::UNSUPPORTED:
             break;
     }

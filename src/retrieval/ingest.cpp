@@ -114,7 +114,7 @@ storage::NewDocument analyze_document(AnalyzerSet& analyzers, ParsedDocument& pa
         const std::string_view body(parsed.text.data() + chunk.start_byte,
                                     chunk.end_byte - chunk.start_byte);
         const Language language = detect_language(body);
-        // The title field: the document title (JSONL) or the heading path (Markdown).
+        // The title field: the heading path when the chunk has one, else the document title.
         const std::string& title = chunk.heading.empty() ? parsed.title : chunk.heading;
         storage::NewChunk out;
         out.start_byte = (int64_t)chunk.start_byte;
@@ -127,6 +127,7 @@ storage::NewDocument analyze_document(AnalyzerSet& analyzers, ParsedDocument& pa
         nlohmann::json metadata = {{"language", out.language}, {"source", source_path}};
         if (!chunk.heading.empty()) metadata["heading"] = chunk.heading;
         if (!chunk.article.empty()) metadata["article"] = chunk.article;
+        if (chunk.page > 0) metadata["page"] = chunk.page;
         out.metadata_json = metadata.dump();
         out.terms = encode_term_vector(term_vector_with(
             analyzers, body, format == SourceFormat::TEXT ? std::string_view() : title, language,
@@ -267,7 +268,7 @@ Result<SourceReport> ingest_source_bytes(storage::Store& store, const storage::K
     const SourceFormat format = source_format_of(name);
     if (format == SourceFormat::UNSUPPORTED) {
         return make_error(ErrorCode::UNSUPPORTED,
-                          name + ": unsupported file type (.txt, .md or BEIR .jsonl)");
+                          name + ": unsupported file type (" + supported_extensions() + ")");
     }
     SourceReport report;
     report.content_hash = governance::to_hex(governance::sha256(bytes));

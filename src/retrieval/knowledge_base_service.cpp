@@ -30,7 +30,7 @@ Status check_document_name(std::string_view name) {
         if (c < 0x20 || c == 0x7F) return fail("it holds a control character");
     }
     if (source_format_of(name) == SourceFormat::UNSUPPORTED) {
-        return fail("unsupported file type (.txt, .text, .md, .markdown or BEIR .jsonl)");
+        return fail(std::string("unsupported file type (") + supported_extensions() + ")");
     }
     return Status::success();
 }

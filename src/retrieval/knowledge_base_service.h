@@ -4,8 +4,10 @@
 //
 // A *document* here is one uploaded file, named by its file name (`notes.md`): it is stored as
 // a source of that name (storage::Store), so uploading the same name again replaces it, and
-// its hits carry that name in `metadata.source`. Text and Markdown files are one document whose
-// id is the file name; a BEIR .jsonl file holds one document per line, with its `_id`.
+// its hits carry that name in `metadata.source`. Text, Markdown, HTML, PDF and DOCX files are
+// one document whose id is the file name (offsets count in its text: the file itself for text
+// and Markdown, the extracted text for the others); a BEIR .jsonl file holds one document per
+// line, with its `_id`.
 //
 // Ownership: the service owns its Store. Thread-safety: every method may be called from any
 // thread; one mutex serializes them all (a Store is used by one thread at a time), so a long
@@ -73,8 +75,8 @@ private:
 };
 
 // Names of uploaded documents: a file name (no '/', '\', control characters, "." or ".."), at
-// most 255 bytes of valid UTF-8, with an extension ingestion reads (.txt, .text, .md,
-// .markdown, .jsonl). INVALID_ARGUMENT otherwise, saying why.
+// most 255 bytes of valid UTF-8, with an extension ingestion reads (supported_extensions()).
+// INVALID_ARGUMENT otherwise, saying why.
 Status check_document_name(std::string_view name);
 
 }  // namespace souverain::retrieval

@@ -73,6 +73,11 @@ void Metrics::count_tokens(const std::string& model, int64_t n_prompt, int64_t n
     s.completion_tokens += (uint64_t)n_completion;
 }
 
+void Metrics::count_cached_prompt_tokens(const std::string& model, int64_t n_cached) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    series(model).cached_prompt_tokens += (uint64_t)n_cached;
+}
+
 void Metrics::observe_time_to_first_token(const std::string& model, double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
     series(model).ttft.observe(seconds);
@@ -96,6 +101,12 @@ std::string Metrics::render(const std::vector<RunnerGauges>& gauges) const {
     for (const auto& [model, s] : models_) {
         out += "souverain_prompt_tokens_total{model=\"" + label_value(model) + "\"} " +
                std::to_string(s.prompt_tokens) + "\n";
+    }
+    header(out, "souverain_prompt_tokens_cached_total", "counter",
+           "Prompt tokens not computed again: a slot kept them from its previous request.");
+    for (const auto& [model, s] : models_) {
+        out += "souverain_prompt_tokens_cached_total{model=\"" + label_value(model) + "\"} " +
+               std::to_string(s.cached_prompt_tokens) + "\n";
     }
     header(out, "souverain_generation_tokens_total", "counter", "Tokens generated.");
     for (const auto& [model, s] : models_) {

@@ -46,6 +46,8 @@ class Metrics {
 public:
     void count_request(const std::string& endpoint, int status);
     void count_tokens(const std::string& model, int64_t n_prompt, int64_t n_completion);
+    // Prompt tokens whose keys and values a slot already held from its previous request.
+    void count_cached_prompt_tokens(const std::string& model, int64_t n_cached);
     void observe_time_to_first_token(const std::string& model, double seconds);
     void observe_time_per_output_token(const std::string& model, double seconds);
 
@@ -55,6 +57,7 @@ private:
     struct ModelSeries {
         uint64_t prompt_tokens = 0;
         uint64_t completion_tokens = 0;
+        uint64_t cached_prompt_tokens = 0;
         Histogram ttft{{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}};
         Histogram tpot{{0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56}};
     };

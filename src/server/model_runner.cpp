@@ -16,6 +16,8 @@ struct ModelRunner::Slot {
     int32_t next_token = -1;  // sampled, fed at the next step; -1 while reading the prompt
     int32_t n_generated = 0;
     std::vector<int32_t> history;  // prompt and generated tokens (for the penalties)
+    // The tokens whose keys and values the cache holds, in order (kept after the job ends).
+    std::vector<int32_t> cached;
     std::optional<Sampler> sampler;
     std::optional<TokenDecoder> decoder;
     std::optional<StopStringFilter> stop_filter;
@@ -163,23 +165,7 @@ void ModelRunner::loop() {
             // Jobs whose client left while they waited never take a slot.
             std::erase_if(queue_,
                           [](const GenerationJob& job) { return job.channel->cancelled(); });
-            for (auto& slot : slots_) {
-                if (queue_.empty()) break;
-                if (slot->active) continue;
-                Slot& s = *slot;
-                s.job = std::move(queue_.front());
-                queue_.pop_front();
-                s.active = true;
-                s.cache->clear();
-                s.n_prompt_fed = 0;
-                s.next_token = -1;
-                s.n_generated = 0;
-                s.history = s.job.prompt;
-                s.sampler.emplace(s.job.sampling);
-                s.decoder.emplace(model_->vocab());
-                s.stop_filter.emplace(s.job.stop);
-                active.push_back(&s);
-                ++n_active_;
+            while (!queue_.empty() && admit_front(active)) {
             }
         }
         step(active);
@@ -190,6 +176,44 @@ void ModelRunner::loop() {
                 slots_[slot_idx]->active ? slots_[slot_idx]->cache->n_past() : 0;
         }
     }
+}
+
+bool ModelRunner::admit_front(std::vector<Slot*>& active) {
+    const std::vector<int32_t>& prompt = queue_.front().prompt;
+    Slot* best = nullptr;
+    size_t best_common = 0;
+    for (auto& slot : slots_) {
+        if (slot->active) continue;
+        size_t common = 0;
+        if (options_.reuse_prompt_prefix) {
+            const size_t limit = std::min(slot->cached.size(), prompt.size());
+            while (common < limit && slot->cached[common] == prompt[common]) ++common;
+        }
+        if (best == nullptr || common > best_common) {
+            best = slot.get();
+            best_common = common;
+        }
+    }
+    if (best == nullptr) return false;
+    Slot& s = *best;
+    s.job = std::move(queue_.front());
+    queue_.pop_front();
+    // At least the prompt's last token is computed again: its logits give the first token.
+    const size_t n_reused = std::min(best_common, s.job.prompt.size() - 1);
+    s.active = true;
+    s.cache->set_n_past((int64_t)n_reused);
+    s.cached.resize(n_reused);
+    s.n_prompt_fed = n_reused;
+    s.next_token = -1;
+    s.n_generated = 0;
+    s.history = s.job.prompt;
+    s.sampler.emplace(s.job.sampling);
+    s.decoder.emplace(model_->vocab());
+    s.stop_filter.emplace(s.job.stop);
+    if (n_reused > 0) metrics_.count_cached_prompt_tokens(name_, (int64_t)n_reused);
+    active.push_back(&s);
+    ++n_active_;
+    return true;
 }
 
 void ModelRunner::step(std::vector<Slot*>& active) {
@@ -232,11 +256,16 @@ void ModelRunner::step(std::vector<Slot*>& active) {
         for (Slot* slot : batch_slots) {
             slot->job.channel->push(error_event(slot->job.choice, status.error()));
             slot->active = false;
+            slot->cached.clear();
         }
         std::erase_if(active, [](Slot* slot) { return !slot->active; });
         return;
     }
 
+    for (size_t batch_idx = 0; batch_idx < batch.size(); ++batch_idx) {
+        std::vector<int32_t>& cached = batch_slots[batch_idx]->cached;
+        cached.insert(cached.end(), batch[batch_idx].tokens.begin(), batch[batch_idx].tokens.end());
+    }
     const int64_t n_vocab = model_->hparams().n_vocab;
     int64_t out_idx = 0;
     for (size_t batch_idx = 0; batch_idx < batch.size(); ++batch_idx) {

@@ -5,7 +5,8 @@
 // pool. HTTP threads hand it GenerationJobs through submit(); the only way back is each
 // job's RequestChannel. At every step the loop
 //   1. drops jobs whose client went away (their slots are free at once),
-//   2. moves queued jobs into free slots,
+//   2. moves queued jobs into free slots (the one already holding the longest prefix of the
+//      job's prompt, whose cached keys and values are then reused),
 //   3. builds one batch: one token for every slot that is generating, plus prompt chunks of
 //      slots still reading their prompt: up to `n_batch` tokens when nobody is generating,
 //      `n_prefill_chunk` when somebody is (long prompts are cut into chunks so they never
@@ -60,6 +61,12 @@ struct RunnerOptions {
     // that a long prompt delays the others' next tokens by one short step only.
     int32_t n_prefill_chunk = 64;
     int32_t max_queue = 64;  // jobs waiting beyond the free slots; then submit() refuses
+    // A slot keeps the keys and values of its last sequence; a job whose prompt starts with
+    // the same tokens goes to the free slot sharing the longest prefix and computes only the
+    // rest (multi-turn chats resend the whole conversation; system prompts repeat). The kept
+    // entries are bit for bit what recomputing them gives (the kernels are batch- and
+    // chunk-invariant), so outputs do not change.
+    bool reuse_prompt_prefix = true;
 };
 
 class ModelRunner {
@@ -100,6 +107,8 @@ private:
     void finish(Slot& slot, FinishReason reason);
     // Samples the slot's next token from its logits F32 [n_vocab] and reports it.
     void emit_token(Slot& slot, const float* logits);
+    // Takes the job at the front of the queue into the best free slot; false when none is free.
+    bool admit_front(std::vector<Slot*>& active);
 
     std::string name_;
     std::unique_ptr<LlamaModel> model_;

@@ -4,24 +4,16 @@
 // detection run over every chunk, and the term codec decoders over the raw bytes.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "parsed_document_invariants.h"
 #include "retrieval/analyzer.h"
 #include "retrieval/document_parser.h"
 #include "retrieval/language.h"
 #include "retrieval/term_codec.h"
 
 using namespace souverain::retrieval;
-
-namespace {
-
-void check(bool condition) {
-    if (!condition) std::abort();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
@@ -43,22 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static Analyzer analyzers[] = {Analyzer(Language::DE), Analyzer(Language::FR),
                                    Analyzer(Language::LB)};
     std::vector<std::string> terms;
-    for (const ParsedDocument& document : *documents) {
-        check(find_invalid_utf8(document.text) == std::string_view::npos);
-        size_t previous_start = 0;
-        for (const ParsedChunk& chunk : document.chunks) {
-            check(chunk.start_byte < chunk.end_byte);
-            check(chunk.end_byte <= document.text.size());
-            check(chunk.start_byte >= previous_start);
-            previous_start = chunk.start_byte;
-            const std::string_view passage(document.text.data() + chunk.start_byte,
-                                           chunk.end_byte - chunk.start_byte);
-            check(find_invalid_utf8(passage) == std::string_view::npos);
-            (void)detect_language(passage);
-            terms.clear();
-            analyzers[selector % 3].analyze(passage, terms);
-            (void)article_number(chunk.heading);
-        }
-    }
+    souverain::fuzz::check_documents(*documents,
+                                     [&](std::string_view passage, const ParsedChunk& chunk) {
+                                         (void)detect_language(passage);
+                                         terms.clear();
+                                         analyzers[selector % 3].analyze(passage, terms);
+                                         (void)article_number(chunk.heading);
+                                     });
     return 0;
 }

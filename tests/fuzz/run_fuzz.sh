@@ -12,6 +12,8 @@
 #   tests/fuzz/NAME_seeds.py OUTDIR   writes seed inputs (run with /usr/bin/python3)
 #   tests/fuzz/corpus/NAME/           checked-in seed inputs
 #   tests/fuzz/NAME.dict              libFuzzer dictionary
+#   tests/fuzz/NAME.extra             test sources (paths from the repository root, one a line)
+#                                     compiled into the target, e.g. tests/test_documents.cpp
 # Objects and the target are rebuilt when their source or a header they include is newer
 # (clang -MMD dependency files); the target also when the archive is newer. Exit status: 0 when no crash was found.
 set -euo pipefail
@@ -43,8 +45,16 @@ mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 objdir=$outdir/obj
 mkdir -p "$objdir" "$outdir/logs"
+# The document parsers' libraries (libxml2, poppler-cpp, libzip) come from pkg-config.
+doc_libs=(libxml-2.0 poppler-cpp libzip)
+if ! pkg-config --exists "${doc_libs[@]}"; then
+    echo "run_fuzz.sh: pkg-config does not find ${doc_libs[*]} (scripts/install_deps.sh)" >&2
+    exit 1
+fi
+read -r -a doc_cflags <<<"$(pkg-config --cflags "${doc_libs[@]}")"
+read -r -a doc_ldflags <<<"$(pkg-config --libs "${doc_libs[@]}")"
 cxxflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
-          -fno-sanitize-recover=undefined -I"$root/src")
+          -fno-sanitize-recover=undefined -I"$root/src" "${doc_cflags[@]}")
 
 # --- library objects --------------------------------------------------------------------
 mapfile -t sources < <(find "$root/src/common" "$root/src/engine" "$root/src/kernels/generic" "$root/src/server" \
@@ -111,10 +121,17 @@ fi
 
 # --- the target -------------------------------------------------------------------------
 binary=$outdir/$name
+extra=()
+if [[ -f $script_dir/$name.extra ]]; then
+    while read -r source; do
+        [[ -n $source ]] && extra+=("$root/$source")
+    done <"$script_dir/$name.extra"
+fi
 if [[ ! -x $binary || $archive -nt $binary ]] || stale "$binary"; then
     echo "run_fuzz.sh: building $name"
-    "$cxx" "${cxxflags[@]}" -fsanitize=fuzzer -MMD -MF "$binary.d" "$target_src" "$archive" \
-        -o "$binary.tmp" -Wl,--as-needed -licui18n -licuuc -lstemmer -lsqlite3 -lsodium -pthread
+    "$cxx" "${cxxflags[@]}" -I"$root/tests" -fsanitize=fuzzer -MMD -MF "$binary.d" \
+        "$target_src" "${extra[@]}" "$archive" -o "$binary.tmp" -Wl,--as-needed -licui18n -licuuc \
+        -lstemmer -lsqlite3 -lsodium "${doc_ldflags[@]}" -pthread
     mv "$binary.tmp" "$binary"
 fi
 

@@ -58,7 +58,8 @@ SpeedSetup make_setup(TensorType type, int64_t n, int64_t n_rows, int64_t n_cols
     for (int64_t col_idx = 0; col_idx < n_cols; ++col_idx) {
         for (float& value : row) value = normal(rng);
         if (setup.kernel->quantize_act) {
-            setup.kernel->quantize_act(row.data(), setup.act.data() + col_idx * setup.act_stride, n);
+            setup.kernel->quantize_act(row.data(), setup.act.data() + col_idx * setup.act_stride,
+                                       n);
         } else {
             std::memcpy(setup.act.data() + col_idx * setup.act_stride, row.data(), n * 4);
         }
@@ -112,13 +113,15 @@ TEST(DotSpeed, DISABLED_Batch) {
                 for (int64_t col_idx = 0; col_idx < n_cols; col_idx += kMaxDotCols) {
                     setup.kernel->dot(n, setup.weights.data() + row_idx * setup.row_bytes,
                                       setup.act.data() + col_idx * setup.act_stride,
-                                      setup.act_stride, kMaxDotCols, &out[row_idx * n_cols + col_idx]);
+                                      setup.act_stride, kMaxDotCols,
+                                      &out[row_idx * n_cols + col_idx]);
                 }
             }
             best = std::min(best, seconds_since(start));
         }
         std::printf("batch  %-6s %-6s dot x4: %7.1f GMAC/s", tensor_type_traits(type)->name,
-                    kernel_level_name(best_kernel_level()), double(n * n_rows * n_cols) / best / 1e9);
+                    kernel_level_name(best_kernel_level()),
+                    double(n * n_rows * n_cols) / best / 1e9);
         if (setup.kernel->gemm) {
             std::vector<uint8_t> scratch(setup.kernel->gemm_scratch_bytes(n, n_cols));
             best = 1e30;
@@ -132,6 +135,52 @@ TEST(DotSpeed, DISABLED_Batch) {
             std::printf("   gemm: %7.1f GMAC/s", double(n * n_rows * n_cols) / best / 1e9);
         }
         std::printf("\n");
+    }
+}
+
+// Small batches (continuous batching decodes a few sequences per step): the row-layout gemm,
+// which packs its panels on every call, against weights repacked once (PackedKernel), for
+// 1 to 16 columns. The matrix (2048 x 2048) stays in L3, so this compares arithmetic.
+TEST(DotSpeed, DISABLED_SmallBatch) {
+    constexpr int64_t n = 2048;
+    constexpr int64_t n_rows = 2048;
+    for (TensorType type : SPEED_TYPES) {
+        if (!wanted(type)) continue;
+        const PackedKernel* packed = packed_kernel(type, best_kernel_level());
+        for (int64_t n_cols : {1, 2, 4, 8, 16, 64}) {
+            SpeedSetup setup = make_setup(type, n, n_rows, n_cols);
+            if (!setup.kernel->gemm) continue;
+            std::vector<float> out((size_t)(n_rows * n_cols));
+            auto best_of = [&](auto&& run) {
+                double best = 1e30;
+                for (int rep = 0; rep < 15; ++rep) {
+                    const auto start = std::chrono::steady_clock::now();
+                    run();
+                    best = std::min(best, seconds_since(start));
+                }
+                return double(n * n_rows * n_cols) / best / 1e9;
+            };
+            std::vector<uint8_t> scratch(setup.kernel->gemm_scratch_bytes(n, n_cols));
+            const double gemm_rate = best_of([&] {
+                setup.kernel->gemm(n, setup.weights.data(), setup.row_bytes, n_rows,
+                                   setup.act.data(), setup.act_stride, n_cols, out.data(), n_rows,
+                                   scratch.data());
+            });
+            std::printf("small  %-6s %-6s cols %3lld  gemm %7.1f GMAC/s",
+                        tensor_type_traits(type)->name, kernel_level_name(best_kernel_level()),
+                        (long long)n_cols, gemm_rate);
+            if (packed) {
+                std::vector<uint8_t> panels((n_rows / packed->panel_rows) * packed->panel_bytes(n));
+                packed->pack(n, setup.weights.data(), setup.row_bytes, n_rows, panels.data());
+                std::vector<uint8_t> packed_scratch(packed->scratch_bytes(n, n_cols));
+                const double packed_rate = best_of([&] {
+                    packed->gemm(n, panels.data(), n_rows, setup.act.data(), setup.act_stride,
+                                 n_cols, out.data(), n_rows, packed_scratch.data());
+                });
+                std::printf("   packed %7.1f GMAC/s", packed_rate);
+            }
+            std::printf("\n");
+        }
     }
 }
 

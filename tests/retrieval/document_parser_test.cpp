@@ -17,7 +17,11 @@ TEST(DocumentParserTest, FormatsByExtension) {
     EXPECT_EQ(source_format_of("/a/B.MD"), SourceFormat::MARKDOWN);
     EXPECT_EQ(source_format_of("x.txt"), SourceFormat::TEXT);
     EXPECT_EQ(source_format_of("corpus.jsonl"), SourceFormat::JSONL);
-    EXPECT_EQ(source_format_of("a.pdf"), SourceFormat::UNSUPPORTED);
+    EXPECT_EQ(source_format_of("a.PDF"), SourceFormat::PDF);
+    EXPECT_EQ(source_format_of("page.htm"), SourceFormat::HTML);
+    EXPECT_EQ(source_format_of("page.html"), SourceFormat::HTML);
+    EXPECT_EQ(source_format_of("loi.docx"), SourceFormat::DOCX);
+    EXPECT_EQ(source_format_of("loi.doc"), SourceFormat::UNSUPPORTED);
 }
 
 TEST(DocumentParserTest, ArticleNumbers) {

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "retrieval/document_parser.h"
 #include "retrieval/knowledge_base.h"
 #include "retrieval/lexical_search.h"
+#include "test_documents.h"
 #include "test_paths.h"
 
 namespace souverain::retrieval {
@@ -63,6 +65,16 @@ protected:
         return out;
     }
 
+    std::vector<storage::ChunkRecord> all_chunks() {
+        Result<KnowledgeBase> kb = open_knowledge_base(root + "/data", "kb");
+        std::vector<int64_t> ids;
+        EXPECT_TRUE(kb->store->for_each_chunk_terms(
+            kb->info.id, [&](const storage::ChunkTerms& c) { ids.push_back(c.chunk_id); }));
+        Result<std::vector<storage::ChunkRecord>> chunks = kb->store->load_chunks(kb->info.id, ids);
+        EXPECT_TRUE(chunks);
+        return *chunks;
+    }
+
     std::string root, docs;
 };
 
@@ -73,7 +85,7 @@ TEST_F(IngestTest, ReingestionSkipsReplacesAndRemoves) {
           "{\"_id\": \"d1\", \"title\": \"Kauf\", \"text\": \"Der Kaufvertrag.\"}\n"
           "{\"_id\": \"d2\", \"title\": \"Miete\", \"text\": \"Der Mietvertrag.\"}\n");
     write(docs + "/broken.txt", "bad \xff bytes");
-    write(docs + "/ignored.pdf", "%PDF");
+    write(docs + "/ignored.odt", "PK");
     IngestReport first = ingest();
     EXPECT_EQ(first.files, 4u);
     EXPECT_EQ(first.ingested, 3u);
@@ -114,16 +126,57 @@ TEST_F(IngestTest, ChunkOffsetsAreExactInCodePoints) {
         "{\"_id\": \"x\", \"title\": \"T\", \"text\": \"\\u00c9t\\u00e9 \\u00e0 Luxembourg.\"}\n");
     IngestReport report = ingest();
     EXPECT_EQ(report.failed, 0u);
-    Result<KnowledgeBase> kb = open_knowledge_base(root + "/data", "kb");
-    std::vector<int64_t> ids;
-    ASSERT_TRUE(kb->store->for_each_chunk_terms(
-        kb->info.id, [&](const storage::ChunkTerms& c) { ids.push_back(c.chunk_id); }));
-    Result<std::vector<storage::ChunkRecord>> chunks = kb->store->load_chunks(kb->info.id, ids);
-    ASSERT_TRUE(chunks);
-    ASSERT_GT(chunks->size(), 3u);
-    for (const storage::ChunkRecord& chunk : *chunks) {
+    const std::vector<storage::ChunkRecord> chunks = all_chunks();
+    ASSERT_GT(chunks.size(), 3u);
+    for (const storage::ChunkRecord& chunk : chunks) {
         const std::string source = chunk.document_id == "x" ? "Été à Luxembourg." : text;
         EXPECT_EQ(chunk.text, slice_code_points(source, chunk.start, chunk.end));
+        EXPECT_FALSE(chunk.text.empty());
+    }
+}
+
+TEST_F(IngestTest, HtmlPdfAndDocxGoInABrokenPdfIsReportedAndSkipped) {
+    write(docs + "/loi.html",
+          "<html><head><title>Loi sur le bail</title></head><body><nav>Menu</nav>"
+          "<h2>Art. 4.</h2><p>Le locataire paie le loyer &agrave; terme "
+          "\xC3\xA9"
+          "chu.</p></body></html>");
+    const std::string pdf = test::make_pdf(
+        {{"Art. 1er. La garantie locative est plafonnée."}, {"Art. 2. Le dépôt est restitué."}});
+    write(docs + "/sub/reglement.pdf", pdf);
+    write(docs + "/contrat.docx",
+          test::make_docx({{"Heading1", "Art. 7. Kündigungsfrist"},
+                           {"", "Die Kündigungsfrist für die Wohnung beträgt drei Monate."}}));
+    write(docs + "/broken.pdf", pdf.substr(0, pdf.size() / 2));
+    IngestReport report = ingest();
+    EXPECT_EQ(report.files, 4u);
+    EXPECT_EQ(report.ingested, 3u);
+    EXPECT_EQ(report.failed, 1u);
+    EXPECT_EQ(report.chunks_with_article, report.chunks);
+    ASSERT_EQ(report.errors.size(), 1u);
+    EXPECT_NE(report.errors[0].find("broken.pdf"), std::string::npos);
+
+    auto metadata_of = [&](const std::string& query) {
+        const auto hits = search(query);
+        return hits.empty() ? std::string() : hits[0].first.metadata_json;
+    };
+    EXPECT_NE(metadata_of("garantie locative").find("\"page\":1"), std::string::npos);
+    EXPECT_NE(metadata_of("dépôt restitué").find("\"page\":2"), std::string::npos);
+    EXPECT_NE(metadata_of("locataire loyer").find("\"article\":\"4\""), std::string::npos);
+    EXPECT_EQ(metadata_of("Menu"), "");  // navigation is not text
+    EXPECT_NE(metadata_of("Kündigungsfrist Wohnung").find("\"article\":\"7\""), std::string::npos);
+
+    // Every stored passage is exactly the extracted text at its code point offsets.
+    const std::vector<storage::ChunkRecord> chunks = all_chunks();
+    ASSERT_EQ(chunks.size(), 4u);
+    for (const storage::ChunkRecord& chunk : chunks) {
+        std::ifstream in(chunk.document_id, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+        Result<std::vector<ParsedDocument>> parsed = parse_source(
+            bytes, source_format_of(chunk.document_id), chunk.document_id, ChunkOptions{});
+        ASSERT_TRUE(parsed) << chunk.document_id;
+        EXPECT_EQ(chunk.text, slice_code_points((*parsed)[0].text, chunk.start, chunk.end));
         EXPECT_FALSE(chunk.text.empty());
     }
 }

@@ -103,7 +103,8 @@ TEST_F(KnowledgeBaseServiceTest, RefusedUploadsLeaveTheBaseAsItWas) {
         {"empty.txt", "  \n", ErrorCode::FORMAT},
         {"travail.md", std::string("a\0b", 3), ErrorCode::FORMAT},  // would replace: refused
         {"corpus.jsonl", "{\"_id\": 1}\n", ErrorCode::FORMAT},      // no "text"
-        {"notes.pdf", "x", ErrorCode::INVALID_ARGUMENT},
+        {"scan.pdf", "not a PDF", ErrorCode::FORMAT},
+        {"notes.pptx", "x", ErrorCode::INVALID_ARGUMENT},
         {"../etc/passwd.txt", "x", ErrorCode::INVALID_ARGUMENT},
         {"", "x", ErrorCode::INVALID_ARGUMENT},
     };

@@ -260,7 +260,8 @@ def answer(args):
                        "upload of invalid UTF-8")
     check("UTF-8" in err["message"], f"parser message not passed on: {err}")
     expect_error(upload_raw(port, KB, "empty.txt", b"   \n"), 400, "upload of an empty file")
-    expect_error(upload_raw(port, KB, "slides.pdf", b"%PDF"), 400, "upload of an unsupported type")
+    expect_error(upload_raw(port, KB, "slides.pptx", b"PK"), 400, "upload of an unsupported type")
+    expect_error(upload_raw(port, KB, "scan.pdf", b"%PDF-1.4 broken"), 400, "upload of a broken PDF")
     expect_error(sc.request(port, "POST", f"/v1/knowledge-bases/{KB}/documents", body=b"text",
                             headers={"Content-Type": "text/plain"}), 400, "upload without a name")
     expect_error(upload_multipart(port, KB, "a.md", b"# A\n", field="document"), 400,
@@ -274,6 +275,18 @@ def answer(args):
     r = sc.request(port, "GET", f"/v1/knowledge-bases/{KB}/documents")
     check(len(r.json()["data"]) == 3, f"a refused upload changed the documents: {r.body!r}")
     ok("refused uploads left the documents as they were")
+
+    # Formats whose text is extracted (here HTML) upload the same way.
+    html = (b"<html><head><title>Horaires</title></head><body><h1>Horaires</h1>"
+            b"<p>La piscine ouvre ses portes \xc3\xa0 sept heures.</p></body></html>")
+    r = upload_multipart(port, KB, "horaires.html", html)
+    check(r.status == 201 and r.json()["chunks"] >= 1, f"upload html: {r.status} {r.body!r}")
+    r = search(port, "piscine sept heures", top_k=1)
+    check(r.status == 200 and r.json()["hits"] and
+          r.json()["hits"][0]["document_id"] == "horaires.html", f"html search: {r.body!r}")
+    check(sc.request(port, "DELETE", f"/v1/knowledge-bases/{KB}/documents/horaires.html").status
+          == 200, "delete horaires.html")
+    ok("an HTML upload is searchable, then deleted")
 
     # A name that needs percent-encoding in the URL.
     name = "mes notes é.txt"

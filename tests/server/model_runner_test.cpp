@@ -100,6 +100,52 @@ TEST_P(ModelRunnerBatching, ConcurrentGreedyJobsMatchTheirSoloRuns) {
     }
 }
 
+// A slot that keeps the keys and values of its last sequence serves the next job sharing a
+// prefix from them: the outputs are those of runs that compute every prompt from scratch.
+TEST_P(ModelRunnerBatching, ReusedPromptPrefixesChangeNoOutput) {
+    const std::string system = "Du bass en Assistent vum Staat. Äntwert kuerz a präzis. ";
+    auto run_all = [&](bool reuse, Metrics& metrics) {
+        std::unique_ptr<LlamaModel> model = test::make_tiny_model(GetParam(), 11);
+        EXPECT_TRUE(model);
+        RunnerOptions options = small_options(1);  // one slot: every job meets the last one
+        options.reuse_prompt_prefix = reuse;
+        auto created = ModelRunner::create("tiny", std::move(model), options, metrics);
+        EXPECT_TRUE(created.ok());
+        ModelRunner& runner = **created;
+        std::vector<std::string> outputs;
+        auto ask = [&](const std::string& prompt) {
+            auto channel = std::make_shared<RequestChannel>();
+            std::vector<GenerationJob> jobs;
+            jobs.push_back(greedy_job(runner.model(), prompt, 10, channel));
+            EXPECT_TRUE(runner.submit(std::move(jobs)));
+            outputs.push_back(collect(*channel));
+            return outputs.back();
+        };
+        const std::string first = system + "Wéi vill Gemengen huet Lëtzebuerg?";
+        const std::string answer = ask(first);
+        ask(system + "Wat ass d'Haaptstad?");           // shares the system prompt
+        ask(first);                                     // the same prompt again
+        ask(first + answer + " A wéi vill Kantonen?");  // the next turn of the first chat
+        ask("Ganz eppes anescht");                      // nothing in common
+        return outputs;
+    };
+    Metrics from_scratch_metrics;
+    Metrics reuse_metrics;
+    const std::vector<std::string> from_scratch = run_all(false, from_scratch_metrics);
+    const std::vector<std::string> reused = run_all(true, reuse_metrics);
+    ASSERT_EQ(reused.size(), from_scratch.size());
+    for (size_t idx = 0; idx < reused.size(); ++idx)
+        EXPECT_EQ(reused[idx], from_scratch[idx]) << idx;
+    auto cached_tokens = [](const Metrics& metrics) -> long long {
+        const std::string text = metrics.render({});
+        const std::string key = "souverain_prompt_tokens_cached_total{model=\"tiny\"} ";
+        const size_t at = text.find(key);
+        return at == std::string::npos ? -1 : std::stoll(text.substr(at + key.size()));
+    };
+    EXPECT_GT(cached_tokens(reuse_metrics), 20);
+    EXPECT_EQ(cached_tokens(from_scratch_metrics), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Types, ModelRunnerBatching, ::testing::Values("q4_k_m", "q4_0", "f16"));
 
 TEST(ModelRunner, CancelledJobFreesItsSlotAtOnce) {

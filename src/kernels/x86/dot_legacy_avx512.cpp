@@ -192,8 +192,10 @@ __m512i combine_pairs(__m512i v0, __m512i v1) {
 // Four vectors of combine_pairs (q holds blocks 4q .. 4q + 3) as the 16 block sums, lane 4g + k =
 // block 4k + g.
 __m512i combine_quads(__m512i q0, __m512i q1, __m512i q2, __m512i q3) {
-    const __m512i r0 = _mm512_add_epi32(_mm512_unpacklo_epi32(q0, q1), _mm512_unpackhi_epi32(q0, q1));
-    const __m512i r1 = _mm512_add_epi32(_mm512_unpacklo_epi32(q2, q3), _mm512_unpackhi_epi32(q2, q3));
+    const __m512i r0 =
+        _mm512_add_epi32(_mm512_unpacklo_epi32(q0, q1), _mm512_unpackhi_epi32(q0, q1));
+    const __m512i r1 =
+        _mm512_add_epi32(_mm512_unpacklo_epi32(q2, q3), _mm512_unpackhi_epi32(q2, q3));
     return _mm512_add_epi32(_mm512_unpacklo_epi64(r0, r1), _mm512_unpackhi_epi64(r0, r1));
 }
 
@@ -248,7 +250,8 @@ struct GroupKernel {
         } else if (block + 1 == n_valid) {
             pair_sums<true>(first_block + block, sums);
         } else {
-            for (int col_idx = 0; col_idx < NCOLS; ++col_idx) sums[col_idx] = _mm512_setzero_si512();
+            for (int col_idx = 0; col_idx < NCOLS; ++col_idx)
+                sums[col_idx] = _mm512_setzero_si512();
         }
     }
 
@@ -285,10 +288,14 @@ struct GroupKernel {
                 chain = _mm_add_ps(chain, _mm512_extractf32x4_ps(value, 2));
                 chain = _mm_add_ps(chain, _mm512_extractf32x4_ps(value, 3));
             } else {
-                chain = _mm_fmadd_ps(_mm512_castps512_ps128(x), _mm512_castps512_ps128(scale), chain);
-                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 1), _mm512_extractf32x4_ps(scale, 1), chain);
-                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 2), _mm512_extractf32x4_ps(scale, 2), chain);
-                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 3), _mm512_extractf32x4_ps(scale, 3), chain);
+                chain =
+                    _mm_fmadd_ps(_mm512_castps512_ps128(x), _mm512_castps512_ps128(scale), chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 1), _mm512_extractf32x4_ps(scale, 1),
+                                     chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 2), _mm512_extractf32x4_ps(scale, 2),
+                                     chain);
+                chain = _mm_fmadd_ps(_mm512_extractf32x4_ps(x, 3), _mm512_extractf32x4_ps(scale, 3),
+                                     chain);
             }
             // Lanes of absent blocks hold x = 0 and scale 0 (and m = s = 0): they add a zero to
             // their chain, which leaves it unchanged (a chain starts at +0 and, in round-to-
@@ -313,7 +320,8 @@ void dot_groups(int64_t n, const void* w_row, const void* act, size_t act_stride
     for (; block_idx + GROUP_BLOCKS <= n_blocks; block_idx += GROUP_BLOCKS) {
         kernel.template group<true>(block_idx, GROUP_BLOCKS, chains);
     }
-    if (block_idx < n_blocks) kernel.template group<false>(block_idx, int(n_blocks - block_idx), chains);
+    if (block_idx < n_blocks)
+        kernel.template group<false>(block_idx, int(n_blocks - block_idx), chains);
     for (int col_idx = 0; col_idx < NCOLS; ++col_idx) out[col_idx] = hsum_chains(chains[col_idx]);
 }
 
@@ -385,9 +393,10 @@ void prepare_side(const uint8_t* act_col, int64_t n_blocks, ColumnSide* side) {
             const __m256i biased =
                 _mm256_xor_si256(load_256(block + Act::QS_OFFSET), _mm256_set1_epi8(char(0x80)));
             const __m256i sums = _mm256_sad_epu8(biased, _mm256_setzero_si256());
-            const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sums),
-                                               _mm256_extracti128_si256(sums, 1));
-            const int64_t total = _mm_cvtsi128_si64(_mm_add_epi64(half, _mm_unpackhi_epi64(half, half)));
+            const __m128i half =
+                _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+            const int64_t total =
+                _mm_cvtsi128_si64(_mm_add_epi64(half, _mm_unpackhi_epi64(half, half)));
             entry.corr = -Kind::OFFSET * int32_t(total - 32 * 128);
         }
         side[block_idx] = entry;
@@ -437,8 +446,8 @@ void pack_panel(const uint8_t* w, size_t w_stride, int n_valid, int64_t n_blocks
         __m512i levels[PANEL_ROWS];  // uint8 [64] per row: blocks block_idx, block_idx + 1
         for (int row = 0; row < PANEL_ROWS; ++row) {
             const uint8_t* pair = rows[row] + block_idx * Kind::BLOCK_BYTES;
-            levels[row] = single ? Kind::template levels<true>(pair)
-                                 : Kind::template levels<false>(pair);
+            levels[row] =
+                single ? Kind::template levels<true>(pair) : Kind::template levels<false>(pair);
         }
         for (int half = 0; half < (single ? 1 : 2); ++half) {
             __m512i z[8];
@@ -451,8 +460,7 @@ void pack_panel(const uint8_t* w, size_t w_stride, int n_valid, int64_t n_blocks
     }
     const __m512i offsets = _mm512_load_si512(row_offsets);
     for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
-        const __m512i heads =
-            _mm512_i32gather_epi32(offsets, w + block_idx * Kind::BLOCK_BYTES, 1);
+        const __m512i heads = _mm512_i32gather_epi32(offsets, w + block_idx * Kind::BLOCK_BYTES, 1);
         uint8_t* scales = panel + block_idx * PBB + 8 * 64;
         _mm512_store_ps(scales, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(heads)));
         if constexpr (Kind::AFFINE) {
@@ -482,7 +490,8 @@ struct MicroKernel {
             const __m512i u = _mm512_load_si512(packed + 64 * quad);
             for (int col = 0; col < MICRO_COLS; ++col) {
                 const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
-                isum[col] = _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+                isum[col] =
+                    _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
             }
         }
         const __m512 w_d = _mm512_load_ps(packed + 8 * 64);
@@ -516,7 +525,9 @@ struct MicroKernel {
             for (int i = 8; i < 12; ++i) block<2>(first + i);
             for (int i = 12; i < 16; ++i) block<3>(first + i);
         }
-        auto end_of = [&](int64_t block_idx) { return block_idx < n_blocks ? block_idx : n_blocks; };
+        auto end_of = [&](int64_t block_idx) {
+            return block_idx < n_blocks ? block_idx : n_blocks;
+        };
         blocks<0>(first, end_of(first + 4));
         blocks<1>(first + 4, end_of(first + 8));
         blocks<2>(first + 8, end_of(first + 12));
@@ -535,8 +546,8 @@ void gemm_tile(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const 
     using Act = ActLayout<Kind::AFFINE>;
     const int64_t n_blocks = n / QK;
     if (n_rows <= 0 || n_cols <= 0) return;
-    uint8_t* panel = reinterpret_cast<uint8_t*>(
-        (reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+    uint8_t* panel =
+        reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
     ColumnSide* sides = reinterpret_cast<ColumnSide*>(panel + n_blocks * PANEL_BLOCK_BYTES<Kind>);
     const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
     for (int64_t col = 0; col < n_cols; ++col)
@@ -550,7 +561,8 @@ void gemm_tile(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const 
                          n_blocks, panel);
         const __mmask16 store_mask = __mmask16((1u << n_valid) - 1);
         for (int64_t col_begin = 0; col_begin < n_cols; col_begin += MICRO_COLS) {
-            const int n_micro = int(n_cols - col_begin < MICRO_COLS ? n_cols - col_begin : MICRO_COLS);
+            const int n_micro =
+                int(n_cols - col_begin < MICRO_COLS ? n_cols - col_begin : MICRO_COLS);
             for (int col = 0; col < MICRO_COLS; ++col) {
                 // Missing columns repeat the last one; their results are not stored.
                 const int64_t source = col_begin + (col < n_micro ? col : n_micro - 1);
@@ -594,13 +606,15 @@ void dot_q5_1_q8_1_avx512(int64_t n, const void* w_row, const void* act, size_t 
     dot_cols<Q5_1Kind>(n, w_row, act, act_stride, n_cols, out);
 }
 
-#define SOUVERAIN_LEGACY_GEMM(NAME, KIND)                                                      \
+#define SOUVERAIN_LEGACY_GEMM(NAME, KIND)                                                        \
     void NAME(int64_t n, const void* w, size_t w_stride, int64_t n_rows, const void* act,        \
               size_t act_stride, int64_t n_cols, float* out, size_t out_stride, void* scratch) { \
-        gemm_tile<KIND>(n, w, w_stride, n_rows, act, act_stride, n_cols, out, out_stride,         \
+        gemm_tile<KIND>(n, w, w_stride, n_rows, act, act_stride, n_cols, out, out_stride,        \
                         scratch);                                                                \
     }                                                                                            \
-    size_t NAME##_scratch(int64_t n, int64_t n_cols) { return gemm_scratch<KIND>(n, n_cols); }
+    size_t NAME##_scratch(int64_t n, int64_t n_cols) {                                           \
+        return gemm_scratch<KIND>(n, n_cols);                                                    \
+    }
 
 SOUVERAIN_LEGACY_GEMM(gemm_q4_0_q8_0_avx512, Q4_0Kind)
 SOUVERAIN_LEGACY_GEMM(gemm_q5_0_q8_0_avx512, Q5_0Kind)
@@ -609,5 +623,245 @@ SOUVERAIN_LEGACY_GEMM(gemm_q4_1_q8_1_avx512, Q4_1Kind)
 SOUVERAIN_LEGACY_GEMM(gemm_q5_1_q8_1_avx512, Q5_1Kind)
 
 #undef SOUVERAIN_LEGACY_GEMM
+
+// ---- Packed weights (PackedKernel, dot.h): Q4_0 and Q8_0 ----
+//
+// The panel layout of gemm_tile, made once at load instead of per call, at the file's size: a
+// panel holds 16 rows; per block, vectors whose 32-bit lane r holds 4 bytes of row r, then the
+// 16 rows' fp16 d. A panel is [n_blocks x LEVEL_BYTES][n_blocks x 32 bytes of d]: as many bytes
+// per row and block as the file (18 for Q4_0, 34 for Q8_0).
+//   Q4_0: 4 vectors; vector j holds qs[4j .. 4j + 3]. A byte's low nibble is element 4j + k, its
+//         high nibble element 16 + 4j + k: one AND gives the levels u of quad j, a shift and an
+//         AND those of quad j + 4.
+//   Q8_0: 8 vectors; vector j holds qs[4j .. 4j + 3] + 128 (u = w + 128, stored so).
+// These are exactly the u vectors gemm_tile's pack_panel builds, and the arithmetic per (row,
+// column) is gemm_tile's, hence dot_groups<Kind, 1>'s, bit for bit.
+
+namespace {
+
+constexpr size_t PACKED_SCALE_BYTES = 2 * PANEL_ROWS;
+
+struct PackedQ4_0 {
+    using Kind = Q4_0Kind;
+    static constexpr size_t LEVEL_BYTES = 4 * 64;
+    static constexpr int N_VECTORS = 4;
+    // u of quad `quad` (0..7) of the block at `levels`.
+    static __m512i quad_levels(const uint8_t* levels, int quad) {
+        const __m512i both = _mm512_loadu_si512(levels + 64 * (quad & 3));
+        const __m512i shifted = quad < 4 ? both : _mm512_srli_epi16(both, 4);
+        return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
+    }
+    // Vector `vector` of a row's block: the bytes that go into its lane.
+    static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
+        std::memcpy(dst, block + offsetof(BlockQ4_0, qs) + 4 * vector, 4);
+    }
+};
+
+struct PackedQ8_0 {
+    using Kind = Q8_0Kind;
+    static constexpr size_t LEVEL_BYTES = 8 * 64;
+    static constexpr int N_VECTORS = 8;
+    static __m512i quad_levels(const uint8_t* levels, int quad) {
+        return _mm512_loadu_si512(levels + 64 * quad);
+    }
+    static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
+        for (int byte = 0; byte < 4; ++byte)
+            dst[byte] = uint8_t(block[offsetof(BlockQ8_0, qs) + 4 * vector + byte] ^ 0x80);
+    }
+};
+
+template <typename Packed>
+size_t packed_panel_bytes(int64_t n) {
+    return size_t(n / QK) * (Packed::LEVEL_BYTES + PACKED_SCALE_BYTES);
+}
+
+template <typename Packed, int NCOLS>
+struct PackedMicro {
+    using Act = ActLayout<false>;
+
+    const uint8_t* levels;  // the panel's level vectors
+    const uint8_t* scales;  // the panel's fp16 d, 16 per block
+    const uint8_t* act_qs[NCOLS];
+    const ColumnSide* side[NCOLS];
+    __m512 acc[NCOLS][4];  // F32 [16 rows] per column and chain
+
+    template <int CHAIN>
+    __attribute__((always_inline)) void block(int64_t block_idx) {
+        const uint8_t* packed = levels + block_idx * Packed::LEVEL_BYTES;
+        __m512i isum[NCOLS];
+        for (int col = 0; col < NCOLS; ++col)
+            isum[col] = _mm512_set1_epi32(side[col][block_idx].corr);
+        for (int quad = 0; quad < 8; ++quad) {
+            const __m512i u = Packed::quad_levels(packed, quad);
+            for (int col = 0; col < NCOLS; ++col) {
+                const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
+                isum[col] =
+                    _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+            }
+        }
+        const __m512 w_d = _mm512_cvtph_ps(load_256(scales + block_idx * PACKED_SCALE_BYTES));
+        for (int col = 0; col < NCOLS; ++col) {
+            const __m512 x = _mm512_cvtepi32_ps(isum[col]);
+            const __m512 scale = _mm512_mul_ps(w_d, _mm512_set1_ps(side[col][block_idx].d));
+            acc[col][CHAIN] = _mm512_fmadd_ps(x, scale, acc[col][CHAIN]);
+        }
+    }
+
+    template <int CHAIN>
+    __attribute__((always_inline)) void blocks(int64_t first, int64_t end) {
+        for (int64_t block_idx = first; block_idx < end; ++block_idx) block<CHAIN>(block_idx);
+    }
+
+    void run(int64_t n_blocks, __m512* result) {
+        for (int col = 0; col < NCOLS; ++col)
+            for (int chain = 0; chain < 4; ++chain) acc[col][chain] = _mm512_setzero_ps();
+        int64_t first = 0;
+        for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
+            for (int i = 0; i < 4; ++i) block<0>(first + i);
+            for (int i = 4; i < 8; ++i) block<1>(first + i);
+            for (int i = 8; i < 12; ++i) block<2>(first + i);
+            for (int i = 12; i < 16; ++i) block<3>(first + i);
+        }
+        auto end_of = [&](int64_t block_idx) {
+            return block_idx < n_blocks ? block_idx : n_blocks;
+        };
+        blocks<0>(first, end_of(first + 4));
+        blocks<1>(first + 4, end_of(first + 8));
+        blocks<2>(first + 8, end_of(first + 12));
+        blocks<3>(first + 12, end_of(first + 16));
+        for (int col = 0; col < NCOLS; ++col) {
+            result[col] = _mm512_add_ps(_mm512_add_ps(acc[col][0], acc[col][2]),
+                                        _mm512_add_ps(acc[col][1], acc[col][3]));
+        }
+    }
+};
+
+// Columns [col_begin, col_begin + NCOLS) of one panel.
+template <typename Packed, int NCOLS>
+void packed_columns(const uint8_t* panel, int64_t n_blocks, const uint8_t* act_bytes,
+                    size_t act_stride, const ColumnSide* sides, int64_t col_begin, float* out,
+                    size_t out_stride, __mmask16 store_mask) {
+    using Act = ActLayout<false>;
+    PackedMicro<Packed, NCOLS> micro;
+    micro.levels = panel;
+    micro.scales = panel + n_blocks * Packed::LEVEL_BYTES;
+    for (int col = 0; col < NCOLS; ++col) {
+        micro.act_qs[col] = act_bytes + (col_begin + col) * act_stride + Act::QS_OFFSET;
+        micro.side[col] = sides + (col_begin + col) * n_blocks;
+    }
+    __m512 result[NCOLS];
+    micro.run(n_blocks, result);
+    for (int col = 0; col < NCOLS; ++col)
+        _mm512_mask_storeu_ps(out + (col_begin + col) * out_stride, store_mask, result[col]);
+}
+
+template <typename Packed>
+void pack_rows(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    using Kind = typename Packed::Kind;
+    const int64_t n_blocks = n / QK;
+    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
+    const int64_t n_panels = (n_rows + PANEL_ROWS - 1) / PANEL_ROWS;
+    for (int64_t panel_idx = 0; panel_idx < n_panels; ++panel_idx) {
+        uint8_t* levels = static_cast<uint8_t*>(dst) + size_t(panel_idx) * panel_bytes;
+        uint8_t* scales = levels + n_blocks * Packed::LEVEL_BYTES;
+        for (int row = 0; row < PANEL_ROWS; ++row) {
+            const int64_t row_idx = panel_idx * PANEL_ROWS + row;
+            for (int64_t block_idx = 0; block_idx < n_blocks; ++block_idx) {
+                uint8_t* level_dst = levels + block_idx * Packed::LEVEL_BYTES + 4 * row;
+                uint8_t* scale_dst = scales + block_idx * PACKED_SCALE_BYTES + 2 * row;
+                if (row_idx >= n_rows) {  // padding rows: d = 0 (their results are not stored)
+                    for (int vector = 0; vector < Packed::N_VECTORS; ++vector)
+                        std::memset(level_dst + 64 * vector, 0, 4);
+                    std::memset(scale_dst, 0, 2);
+                    continue;
+                }
+                const uint8_t* block = static_cast<const uint8_t*>(w) + size_t(row_idx) * w_stride +
+                                       block_idx * Kind::BLOCK_BYTES;
+                std::memcpy(scale_dst, block, 2);
+                for (int vector = 0; vector < Packed::N_VECTORS; ++vector)
+                    Packed::lane_bytes(block, vector, level_dst + 64 * vector);
+            }
+        }
+    }
+}
+
+size_t packed_scratch(int64_t n, int64_t n_cols) {
+    return size_t(n_cols) * size_t(n / QK) * sizeof(ColumnSide) + 64;
+}
+
+template <typename Packed>
+void gemm_packed(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
+                 int64_t n_cols, float* out, size_t out_stride, void* scratch) {
+    if (n_rows <= 0 || n_cols <= 0) return;
+    const int64_t n_blocks = n / QK;
+    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
+    ColumnSide* sides =
+        reinterpret_cast<ColumnSide*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+    const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
+    for (int64_t col = 0; col < n_cols; ++col) {
+        prepare_side<typename Packed::Kind>(act_bytes + col * act_stride, n_blocks,
+                                            sides + col * n_blocks);
+    }
+    for (int64_t row_begin = 0; row_begin < n_rows; row_begin += PANEL_ROWS) {
+        const uint8_t* panel =
+            static_cast<const uint8_t*>(panels) + size_t(row_begin / PANEL_ROWS) * panel_bytes;
+        const int64_t n_valid = n_rows - row_begin < PANEL_ROWS ? n_rows - row_begin : PANEL_ROWS;
+        const __mmask16 store_mask = __mmask16((1u << n_valid) - 1);
+        float* panel_out = out + row_begin;
+        int64_t col_begin = 0;
+        for (; col_begin + MICRO_COLS <= n_cols; col_begin += MICRO_COLS) {
+            packed_columns<Packed, MICRO_COLS>(panel, n_blocks, act_bytes, act_stride, sides,
+                                               col_begin, panel_out, out_stride, store_mask);
+        }
+        switch (n_cols - col_begin) {
+            case 1:
+                packed_columns<Packed, 1>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
+                break;
+            case 2:
+                packed_columns<Packed, 2>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
+                break;
+            case 3:
+                packed_columns<Packed, 3>(panel, n_blocks, act_bytes, act_stride, sides, col_begin,
+                                          panel_out, out_stride, store_mask);
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+}  // namespace
+
+size_t packed_q4_0_avx512_panel_bytes(int64_t n) {
+    return packed_panel_bytes<PackedQ4_0>(n);
+}
+void pack_q4_0_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    pack_rows<PackedQ4_0>(n, w, w_stride, n_rows, dst);
+}
+void gemm_packed_q4_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
+                                  void* scratch) {
+    gemm_packed<PackedQ4_0>(n, panels, n_rows, act, act_stride, n_cols, out, out_stride, scratch);
+}
+size_t gemm_packed_q4_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
+    return packed_scratch(n, n_cols);
+}
+
+size_t packed_q8_0_avx512_panel_bytes(int64_t n) {
+    return packed_panel_bytes<PackedQ8_0>(n);
+}
+void pack_q8_0_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, void* dst) {
+    pack_rows<PackedQ8_0>(n, w, w_stride, n_rows, dst);
+}
+void gemm_packed_q8_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride,
+                                  void* scratch) {
+    gemm_packed<PackedQ8_0>(n, panels, n_rows, act, act_stride, n_cols, out, out_stride, scratch);
+}
+size_t gemm_packed_q8_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
+    return packed_scratch(n, n_cols);
+}
 
 }  // namespace souverain::kernels

@@ -1,0 +1,12 @@
+// libFuzzer target for the PDF parser (poppler underneath): any bytes (after a selector byte
+// that picks the chunk size) give a document whose text and chunks keep
+// parsed_document_invariants.h, or an Error; never a crash or a hang.
+#include <cstddef>
+#include <cstdint>
+
+#include "parsed_document_invariants.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    souverain::fuzz::parse_and_check(data, size, souverain::retrieval::SourceFormat::PDF);
+    return 0;
+}
