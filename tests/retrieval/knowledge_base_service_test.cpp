@@ -172,7 +172,9 @@ TEST_F(KnowledgeBaseServiceTest, RetrieveMergesBasesBestFirst) {
     for (size_t i = 0; i < passages->size(); ++i) {
         from_laws |= (*passages)[i].knowledge_base == "laws";
         from_leases |= (*passages)[i].knowledge_base == "leases";
-        if (i > 0) EXPECT_GE((*passages)[i - 1].hit.score, (*passages)[i].hit.score);
+        if (i > 0) {
+            EXPECT_GE((*passages)[i - 1].hit.score, (*passages)[i].hit.score);
+        }
     }
     EXPECT_TRUE(from_laws && from_leases);
     Result<std::vector<RetrievedPassage>> one = service->retrieve({"laws", "leases"}, "congé", 1);
@@ -187,9 +189,10 @@ TEST_F(KnowledgeBaseServiceTest, ManyThreadsShareOneService) {
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int d = 0; d < kDocuments; ++d) {
-                const std::string name = "t" + std::to_string(t) + "d" + std::to_string(d) + ".txt";
-                const std::string text = "Document " + name + " mentions the word zebra" +
-                                         std::to_string(t) + " and quokka.";
+                const std::string name = std::to_string(t) + "-" + std::to_string(d) + ".txt";
+                std::string text = "Document ";
+                text += name;
+                text += " mentions the word quokka.";
                 if (!service->upload("laws", name, text)) ++failures;
                 SearchOptions options;
                 if (!service->search("laws", "quokka", options)) ++failures;
