@@ -194,8 +194,17 @@ Result<AuditVerifyReport> verify_audit_log(storage::AuditStore& store, const Pub
     // Every stored head against the recomputed tree; heads beyond the end kept apart.
     std::vector<uint8_t> head_state(n + 1, HEAD_MISSING);
     std::vector<int64_t> beyond;
+    // Heads all naming another key mean the wrong key was given, not that every record changed.
+    size_t n_heads = 0;
+    size_t n_other_key = 0;
+    std::string other_key_id;
     SOUVERAIN_TRY(store.for_each_tree_head([&](const storage::TreeHeadRow& row) -> Status {
         if (row.tree_size <= 0) return Status::success();  // the empty log is never stored
+        ++n_heads;
+        if (row.key_id != key.key_id()) {
+            ++n_other_key;
+            other_key_id = row.key_id;
+        }
         if ((uint64_t)row.tree_size > n) {
             beyond.push_back(row.tree_size);
             return Status::success();
@@ -206,6 +215,13 @@ Result<AuditVerifyReport> verify_audit_log(storage::AuditStore& store, const Pub
         head_state[row.tree_size] = matches ? HEAD_MATCHES : HEAD_DIFFERS;
         return Status::success();
     }));
+
+    if (n_heads > 0 && n_other_key == n_heads) {
+        set_fault(report, AuditFault::TREE_HEAD, 0,
+                  "the log's tree heads are signed by key '" + other_key_id +
+                      "', not by the key given ('" + key.key_id() + "')");
+        return report;
+    }
 
     // The largest size whose head is validly signed and matches: records below it are proven.
     uint64_t proven = 0;

@@ -265,6 +265,16 @@ TEST_F(AuditVerifyTest, SavedHeadWithABadSignatureOrAnotherKeyIsRejected) {
     EXPECT_NE(report.message.find("names key"), std::string::npos) << report.message;
 }
 
+TEST_F(AuditVerifyTest, AnotherKeyIsNamedInsteadOfBlamingEveryRecord) {
+    auto store = storage::open_sqlite_audit_store(dir_);
+    ASSERT_TRUE(store);
+    const PublicKey other = SigningKey::generate().public_key();
+    Result<AuditVerifyReport> report = verify_audit_log(**store, other, std::nullopt);
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->fault, AuditFault::TREE_HEAD);
+    EXPECT_NE(report->message.find("not by the key given"), std::string::npos) << report->message;
+}
+
 TEST_F(AuditVerifyTest, EmptyLogVerifies) {
     const std::string empty_dir = souverain::test::make_temp_dir("audit_verify_empty");
     auto store = storage::open_sqlite_audit_store(empty_dir);
