@@ -71,7 +71,9 @@ Status create_key_file(const std::string& path) {
     std::string line = std::string(hex, 2 * SigningKey::kSeedSize) + "\n";
     sodium_memzero(hex, sizeof(hex));
 
-    const std::string temp = path + ".tmp." + std::to_string(::getpid());
+    // Unique per process and per call: two threads creating the key at once never collide.
+    const std::string temp =
+        path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(randombytes_random());
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return make_error(ErrorCode::IO, temp + ": " + std::strerror(errno));
     const bool written =

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "governance/sha256.h"
 #include "test_paths.h"
@@ -76,6 +77,21 @@ TEST(SigningKey, CreatedOnFirstUsePrivateAndReloadedUnchanged) {
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
                             std::filesystem::directory_iterator()),
               1);
+}
+
+TEST(SigningKey, ThreadsCreatingTheKeyAtOnceGetTheSameKey) {
+    const std::string dir = test::make_temp_dir("signing_key_race");
+    std::vector<std::string> ids(8);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < ids.size(); ++t) {
+        threads.emplace_back([&, t] {
+            Result<SigningKey> key = SigningKey::load_or_create(dir);
+            ids[t] = key ? key->key_id() : "error: " + key.error().message;
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    for (const std::string& id : ids) EXPECT_EQ(id, ids[0]);
+    EXPECT_EQ(ids[0].size(), 16u) << ids[0];
 }
 
 TEST(SigningKey, RefusesAKeyFileOthersMayReadOrThatIsMalformed) {
