@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "governance/model_card.h"
 #include "server/http_server.h"
 
 namespace souverain::cli {
@@ -88,6 +89,7 @@ int serve_command(const ServeOptions& options) {
 
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
+    std::vector<governance::ServedModelFile> served_files;  // for the model cards
     for (const std::string& arg : options.models) {
         auto [name, path] = split_model_arg(arg);
         for (const server::ServedModel& served : models) {
@@ -99,6 +101,7 @@ int serve_command(const ServeOptions& options) {
         std::fprintf(stderr, "souverain: loading %s from %s\n", name.c_str(), path.c_str());
         auto model = LlamaModel::load(path);
         if (!model) return report_error(model.error());
+        served_files.push_back({name, path, governance::read_model_facts((*model)->gguf(), path)});
         server::ServedModel served;
         auto chat_template = (*model)->gguf().get_string("tokenizer.chat_template");
         if (chat_template) {
@@ -129,7 +132,18 @@ int serve_command(const ServeOptions& options) {
         models.push_back(std::move(served));
     }
 
-    server::HttpServer server(server_options, std::move(models), metrics);
+    // The files' SHA-256 (for the model cards) is computed in the background: start-up does
+    // not wait for it.
+    auto register_endpoints = server::RegisterEndpoints::open(
+        options.data_dir, std::move(served_files),
+        [](const std::string& name, const governance::FileHash& hash) {
+            std::fprintf(stderr, "souverain: %s: SHA-256 %s (%.0f MiB in %.1f s, %.0f MiB/s)\n",
+                         name.c_str(), hash.sha256.c_str(), (double)hash.bytes / (1024.0 * 1024.0),
+                         hash.seconds, hash.mib_per_second());
+        });
+    if (!register_endpoints) return report_error(register_endpoints.error());
+    server::HttpServer server(server_options, std::move(models), metrics,
+                              std::move(*register_endpoints));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());

@@ -13,6 +13,7 @@
 #include "server/api_error.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/register_routes.h"
 
 namespace souverain::server {
 
@@ -57,6 +58,7 @@ std::string endpoint_label(const std::string& path) {
     for (const char* known : kKnown) {
         if (path == known) return known;
     }
+    if (std::string label = register_endpoint_label(path); !label.empty()) return label;
     if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
     return "other";
 }
@@ -137,6 +139,8 @@ public:
             for (const ServedModel& model : server_.models_) data.push_back(model_json(model));
             send_json(res, json{{"object", "list"}, {"data", data}}.dump());
         });
+        // Before /v1/models/{id}, whose pattern would take /v1/models/{id}/card.
+        if (server_.register_endpoints_) server_.register_endpoints_->install(http);
         http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = req.matches[1];
             const ServedModel* model = find_model(id);
@@ -155,7 +159,7 @@ private:
     httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
         using HR = httplib::Server::HandlerResponse;
         const std::vector<std::string>& keys = server_.options_.api_keys;
-        if (!keys.empty() && req.path != "/health") {
+        if (!keys.empty() && req.path != "/health" && !is_public_register_path(req.path)) {
             const std::string header = req.get_header_value("Authorization");
             const std::string prefix = "Bearer ";
             bool ok = false;
@@ -475,10 +479,12 @@ private:
     HttpServer& server_;
 };
 
-HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics)
+HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
+                       std::unique_ptr<RegisterEndpoints> register_endpoints)
     : options_(std::move(options)),
       models_(std::move(models)),
       metrics_(metrics),
+      register_endpoints_(std::move(register_endpoints)),
       http_(std::make_unique<httplib::Server>()),
       routes_(std::make_unique<Routes>(*this)) {
     int n_threads = options_.n_http_threads;

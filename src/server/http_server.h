@@ -18,6 +18,7 @@
 #include "server/chat_template.h"
 #include "server/metrics.h"
 #include "server/model_runner.h"
+#include "server/register_routes.h"
 
 namespace httplib {
 class Server;
@@ -43,7 +44,10 @@ struct ServedModel {
 
 class HttpServer {
 public:
-    HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics);
+    // `register_endpoints` (may be null: no register routes) serves /v1/register and the
+    // model cards (register_routes.h).
+    HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
+               std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr);
     ~HttpServer();
 
     // Binds the listening socket; fails when the address is taken or invalid.
@@ -62,6 +66,7 @@ private:
     ServerOptions options_;
     std::vector<ServedModel> models_;
     Metrics& metrics_;
+    std::unique_ptr<RegisterEndpoints> register_endpoints_;
     std::unique_ptr<httplib::Server> http_;
     std::unique_ptr<Routes> routes_;
     std::atomic<bool> shutting_down_{false};
