@@ -104,6 +104,7 @@ std::string shorten(const std::string& text, size_t max_chars) {
     if (cpts.size() <= max_chars) return text;
     size_t cut = max_chars - 1;
     while (cut > max_chars / 2 && cpts[cut] != ' ' && cpts[cut] != '\n') --cut;
+    if (cpts[cut] != ' ' && cpts[cut] != '\n') cut = max_chars - 1;  // one very long word
     while (cut > 0 && (cpts[cut - 1] == ' ' || cpts[cut - 1] == '\n' || cpts[cut - 1] == ',')) {
         --cut;
     }
@@ -192,8 +193,8 @@ Result<Assistant> parse_assistant(const nlohmann::json& json) {
     SOUVERAIN_TRY(reader.text("status", status, 64, false));
     SOUVERAIN_TRY(reader.text_list("languages", a.languages, 32, 35));
     SOUVERAIN_TRY(reader.text("version", a.version, kNameMax, false));
-    SOUVERAIN_TRY(reader.text("start_date", a.start_date, 10, false));
-    SOUVERAIN_TRY(reader.text("end_date", a.end_date, 10, false));
+    SOUVERAIN_TRY(reader.text("start_date", a.start_date, 64, false));
+    SOUVERAIN_TRY(reader.text("end_date", a.end_date, 64, false));
     reader.ignore("registered_at");
     reader.ignore("updated_at");
     SOUVERAIN_TRY(reader.finish());
