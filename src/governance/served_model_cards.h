@@ -1,10 +1,10 @@
 #pragma once
 // The model cards of the models a server serves. Their facts are read from the already
 // opened GGUF files at start (instant); their SHA-256 is computed on one background thread,
-// file after file, so start-up is never delayed (a 4 GB file takes about 10 s at the
-// 400-500 MB/s that SHA-256 runs at on one core). Until a file's hash is known its card has
-// no SHA-256 and no administrator fields: those are keyed by the hash, and showing fields
-// written for another file would be wrong.
+// file after file, so start-up is never delayed (libsodium hashes about 250 MiB/s on one
+// core: a 4 GB file takes some 16 s, see the governance README). Until a file's hash is known
+// its card has no SHA-256 and no administrator fields: those are keyed by the hash, and
+// showing fields written for another file would be wrong.
 //
 // The hash is of the file at its path, read again: a file replaced on disk after the model
 // was loaded is noticed when its size changed (FAILED, with the reason), not otherwise.
