@@ -44,6 +44,13 @@ std::pair<std::string, std::string> split_model_arg(const std::string& arg) {
     return {std::filesystem::path(arg).stem().string(), arg};
 }
 
+// The server log's line when a served file's SHA-256 is known (for its model card).
+void log_model_hash(const std::string& name, const governance::FileHash& hash) {
+    std::fprintf(stderr, "souverain: %s: SHA-256 %s (%.0f MiB in %.1f s, %.0f MiB/s)\n",
+                 name.c_str(), hash.sha256.c_str(), (double)hash.bytes / (1024.0 * 1024.0),
+                 hash.seconds, hash.mib_per_second());
+}
+
 Result<std::vector<std::string>> read_keys_file(const std::string& path) {
     std::ifstream in(path);
     if (!in) return make_error(ErrorCode::IO, "cannot read the API keys file " + path);
@@ -86,6 +93,11 @@ int serve_command(const ServeOptions& options) {
         return report_error({ErrorCode::IO, "cannot create the data directory " + options.data_dir +
                                                 ": " + ec.message()});
     }
+
+    // The register (and the model cards' admin fields) lives in the data directory; opened
+    // first so that a bad --data fails before the models load.
+    auto register_endpoints = server::RegisterEndpoints::open(options.data_dir);
+    if (!register_endpoints) return report_error(register_endpoints.error());
 
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
@@ -134,14 +146,7 @@ int serve_command(const ServeOptions& options) {
 
     // The files' SHA-256 (for the model cards) is computed in the background: start-up does
     // not wait for it.
-    auto register_endpoints = server::RegisterEndpoints::open(
-        options.data_dir, std::move(served_files),
-        [](const std::string& name, const governance::FileHash& hash) {
-            std::fprintf(stderr, "souverain: %s: SHA-256 %s (%.0f MiB in %.1f s, %.0f MiB/s)\n",
-                         name.c_str(), hash.sha256.c_str(), (double)hash.bytes / (1024.0 * 1024.0),
-                         hash.seconds, hash.mib_per_second());
-        });
-    if (!register_endpoints) return report_error(register_endpoints.error());
+    (*register_endpoints)->serve_model_cards(std::move(served_files), log_model_hash);
     server::HttpServer server(server_options, std::move(models), metrics,
                               std::move(*register_endpoints));
     Status bound = server.bind();

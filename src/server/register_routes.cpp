@@ -30,18 +30,20 @@ ApiError register_unreadable(const Error& error) {
 
 }  // namespace
 
-Result<std::unique_ptr<RegisterEndpoints>> RegisterEndpoints::open(
-    const std::string& data_dir, std::vector<governance::ServedModelFile> models,
-    governance::ServedModelCards::HashedCallback on_hashed) {
+Result<std::unique_ptr<RegisterEndpoints>> RegisterEndpoints::open(const std::string& data_dir) {
     Result<std::unique_ptr<storage::RegisterStore>> store =
         storage::open_sqlite_register_store(data_dir);
     if (!store) return store.error();
     std::unique_ptr<RegisterEndpoints> endpoints(new RegisterEndpoints());
     endpoints->store_ = std::move(*store);
     endpoints->service_ = std::make_unique<governance::RegisterService>(*endpoints->store_);
-    endpoints->cards_ = std::make_unique<governance::ServedModelCards>(
-        std::move(models), endpoints->service_.get(), std::move(on_hashed));
     return endpoints;
+}
+
+void RegisterEndpoints::serve_model_cards(std::vector<governance::ServedModelFile> models,
+                                          governance::ServedModelCards::HashedCallback on_hashed) {
+    cards_ = std::make_unique<governance::ServedModelCards>(std::move(models), service_.get(),
+                                                            std::move(on_hashed));
 }
 
 void RegisterEndpoints::install(httplib::Server& http) {
@@ -61,6 +63,7 @@ void RegisterEndpoints::install(httplib::Server& http) {
         // Served models are described from their live card (the file actually served);
         // others from the latest card stored under their name.
         auto live_card = [this](const std::string& model) -> std::optional<governance::ModelCard> {
+            if (!cards_) return std::nullopt;
             Result<std::optional<governance::ServedModelCard>> served = cards_->card(model);
             if (!served || !*served) return std::nullopt;
             return (*served)->card;

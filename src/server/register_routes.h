@@ -41,16 +41,18 @@ namespace souverain::server {
 
 class RegisterEndpoints {
 public:
-    // Opens the register in `data_dir` and starts hashing the served files.
-    static Result<std::unique_ptr<RegisterEndpoints>> open(
-        const std::string& data_dir, std::vector<governance::ServedModelFile> models,
-        governance::ServedModelCards::HashedCallback on_hashed = {});
+    // Opens the register in `data_dir` (before the models load, so that a bad directory
+    // fails at once).
+    static Result<std::unique_ptr<RegisterEndpoints>> open(const std::string& data_dir);
+
+    // The served models, whose files start hashing at once in the background. Called once,
+    // before install(); without it every card is 404.
+    void serve_model_cards(std::vector<governance::ServedModelFile> models,
+                           governance::ServedModelCards::HashedCallback on_hashed = {});
 
     // Installs the routes above. Must come before the route of /v1/models/{id}, which would
     // otherwise take /v1/models/{id}/card. `this` must outlive `http`'s serving.
     void install(httplib::Server& http);
-
-    governance::ServedModelCards& cards() { return *cards_; }
 
 private:
     RegisterEndpoints() = default;
