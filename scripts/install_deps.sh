@@ -12,6 +12,7 @@ PACKAGES=(
     python3 python3-numpy             # the independent reference forward pass
     libcpp-httplib-dev                # HTTP server (and test clients)
     libsqlite3-dev                    # storage (knowledge bases, audit log)
+    sqlite3                           # the audit tamper test edits the database directly
     libstemmer-dev                    # Snowball stemmers (fr, de, en)
     libsodium-dev                     # Ed25519 signatures, argon2id, HMAC
     libxml2-dev                       # HTML and DOCX XML (ingestion)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "retrieval/knowledge_base.h"
 #include "storage/store.h"
 
 namespace souverain::cli {
@@ -16,6 +17,9 @@ struct KbOptions {
 };
 
 int run_kb_create(const KbOptions& options) {
+    if (Status name = retrieval::check_kb_name(options.name); !name) {
+        return report_error(name.error());
+    }
     Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(options.data_dir);
     if (!store) return report_error(store.error());
     Result<storage::KbInfo> kb = (*store)->create_kb(options.name);

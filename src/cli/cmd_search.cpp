@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 #include "cli/search_options.h"
 #include "retrieval/knowledge_base.h"
-#include "retrieval/lexical_search.h"
+#include "retrieval/search_hit.h"
 
 namespace souverain::cli {
 
@@ -27,16 +27,8 @@ struct SearchCliOptions {
 };
 
 int run_search(const SearchCliOptions& options) {
-    if (options.mode == "dense" || options.mode == "hybrid") {
-        return report_error(make_error(ErrorCode::UNSUPPORTED,
-                                       "search mode '" + options.mode +
-                                           "' needs an embedding model and none is configured; "
-                                           "search is lexical (use --mode lexical)"));
-    }
-    if (options.mode != "lexical") {
-        return report_error(make_error(
-            ErrorCode::INVALID_ARGUMENT,
-            "unknown search mode '" + options.mode + "' (lexical; dense and hybrid come later)"));
+    if (Status mode = retrieval::check_search_mode(options.mode); !mode) {
+        return report_error(mode.error());
     }
     retrieval::SearchOptions search_options;
     search_options.top_k = options.top_k;
@@ -52,37 +44,19 @@ int run_search(const SearchCliOptions& options) {
     Result<retrieval::KnowledgeBase> kb =
         retrieval::open_knowledge_base(options.data_dir, options.kb);
     if (!kb) return report_error(kb.error());
-    Result<std::unique_ptr<retrieval::LexicalIndex>> index =
-        retrieval::LexicalIndex::open(*kb->store, kb->info.id);
-    if (!index) return report_error(index.error());
-    Result<std::vector<retrieval::ScoredChunk>> hits =
-        retrieval::lexical_search(**index, options.query, options.config, search_options);
+    Result<std::vector<retrieval::SearchHit>> hits = retrieval::search_knowledge_base(
+        *kb->store, kb->info.id, options.query, options.config, search_options);
     if (!hits) return report_error(hits.error());
-    std::vector<int64_t> ids;
-    for (const retrieval::ScoredChunk& hit : *hits) ids.push_back(hit.chunk_id);
-    Result<std::vector<storage::ChunkRecord>> chunks = kb->store->load_chunks(kb->info.id, ids);
-    if (!chunks) return report_error(chunks.error());
     if (options.json) {
         nlohmann::json out = {{"hits", nlohmann::json::array()}};
-        for (size_t i = 0; i < chunks->size() && i < hits->size(); ++i) {
-            const storage::ChunkRecord& chunk = (*chunks)[i];
-            nlohmann::json metadata = nlohmann::json::parse(chunk.metadata_json, nullptr, false);
-            if (metadata.is_discarded()) metadata = nlohmann::json::object();
-            out["hits"].push_back({{"document_id", chunk.document_id},
-                                   {"chunk_id", chunk.chunk_id},
-                                   {"score", (*hits)[i].score},
-                                   {"title", chunk.title},
-                                   {"metadata", metadata},
-                                   {"start", chunk.start},
-                                   {"end", chunk.end},
-                                   {"text", chunk.text}});
-        }
+        for (const retrieval::SearchHit& hit : *hits)
+            out["hits"].push_back(retrieval::search_hit_json(hit));
         std::printf("%s\n",
                     out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     }
-    for (size_t i = 0; i < chunks->size() && i < hits->size(); ++i) {
-        const storage::ChunkRecord& chunk = (*chunks)[i];
+    for (size_t i = 0; i < hits->size(); ++i) {
+        const storage::ChunkRecord& chunk = (*hits)[i].chunk;
         std::string snippet = chunk.text.substr(0, 240);
         while (!snippet.empty() && ((unsigned char)snippet.back() & 0xC0) == 0x80)
             snippet.pop_back();

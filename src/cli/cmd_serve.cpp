@@ -87,12 +87,10 @@ int serve_command(const ServeOptions& options) {
         if (!keys) return report_error(keys.error());
         server_options.api_keys.insert(server_options.api_keys.end(), keys->begin(), keys->end());
     }
-    std::error_code ec;
-    std::filesystem::create_directories(options.data_dir, ec);
-    if (ec) {
-        return report_error({ErrorCode::IO, "cannot create the data directory " + options.data_dir +
-                                                ": " + ec.message()});
-    }
+    // The knowledge bases of the data directory (created when absent) are served beside the
+    // models; opening it first means a bad --data fails before minutes of model loading.
+    auto knowledge_bases = retrieval::KnowledgeBaseService::open(options.data_dir);
+    if (!knowledge_bases) return report_error(knowledge_bases.error());
 
     // The register (and the model cards' admin fields) lives in the data directory; opened
     // first so that a bad --data fails before the models load.
@@ -148,7 +146,7 @@ int serve_command(const ServeOptions& options) {
     // not wait for it.
     (*register_endpoints)->serve_model_cards(std::move(served_files), log_model_hash);
     server::HttpServer server(server_options, std::move(models), metrics,
-                              std::move(*register_endpoints));
+                              std::move(*knowledge_bases), std::move(*register_endpoints));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());
@@ -214,7 +212,9 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--api-keys-file", options->api_keys_file, "File with one API key per line");
     cmd->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted")
         ->capture_default_str();
-    cmd->add_option("--data", options->data_dir, "Data directory")->capture_default_str();
+    cmd->add_option("--data", options->data_dir,
+                    "Data directory (knowledge bases: /v1/knowledge-bases)")
+        ->capture_default_str();
     cmd->add_option("--shutdown-grace", options->shutdown_grace,
                     "Seconds running requests may take to finish on SIGINT/SIGTERM")
         ->capture_default_str();

@@ -30,8 +30,12 @@ void register_register(CLI::App& app);
 void register_kb(CLI::App& app);
 void register_ingest(CLI::App& app);
 void register_search(CLI::App& app);
+void register_ask(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_pii(CLI::App& app);
+void register_audit(CLI::App& app);
+void register_receipt(CLI::App& app);
+void register_keys(CLI::App& app);
 // Adds `eval pii` under an `eval` group, creating the group only if no other evaluation did.
 void register_eval_pii(CLI::App& app);
 

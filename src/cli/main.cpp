@@ -40,8 +40,12 @@ int main(int argc, char** argv) {
     register_kb(app);
     register_ingest(app);
     register_search(app);
+    register_ask(app);
     register_eval(app);
     register_pii(app);
+    register_audit(app);
+    register_receipt(app);
+    register_keys(app);
     register_eval_pii(app);  // last: joins an `eval` group registered before it
     try {
         app.parse(argc, argv);

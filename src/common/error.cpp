@@ -8,6 +8,8 @@ const char* error_code_name(ErrorCode code) {
             return "invalid_argument";
         case ErrorCode::NOT_FOUND:
             return "not_found";
+        case ErrorCode::ALREADY_EXISTS:
+            return "already_exists";
         case ErrorCode::IO:
             return "io_error";
         case ErrorCode::FORMAT:

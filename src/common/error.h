@@ -13,6 +13,7 @@ namespace souverain {
 enum class ErrorCode {
     INVALID_ARGUMENT,  // the caller passed something malformed (flags, JSON, shapes)
     NOT_FOUND,         // a file, key, model or tensor that does not exist
+    ALREADY_EXISTS,    // a name that must be unique is taken (a knowledge base)
     IO,                // the operating system refused (open, mmap, write, rename)
     FORMAT,            // a file's bytes do not follow its format (truncated, corrupted, hostile)
     UNSUPPORTED,       // well-formed, but a feature we do not implement (type, architecture)

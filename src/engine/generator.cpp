@@ -55,11 +55,19 @@ std::string StopStringFilter::flush() {
 Result<GenerateResult> generate(const LlamaModel& model, ThreadPool& pool, KvCache& cache,
                                 std::string_view prompt, const GenerateParams& params,
                                 const std::function<bool(std::string_view)>& on_text) {
+    return generate_from_tokens(
+        model, pool, cache,
+        model.vocab().tokenize(prompt, /*add_special=*/true, params.parse_special), params,
+        on_text);
+}
+
+Result<GenerateResult> generate_from_tokens(const LlamaModel& model, ThreadPool& pool,
+                                            KvCache& cache, std::vector<int32_t> history,
+                                            const GenerateParams& params,
+                                            const std::function<bool(std::string_view)>& on_text) {
     using Clock = std::chrono::steady_clock;
     const Vocab& vocab = model.vocab();
     GenerateResult result;
-    std::vector<int32_t> history =
-        vocab.tokenize(prompt, /*add_special=*/true, params.parse_special);
     if (history.empty()) {
         return make_error(ErrorCode::INVALID_ARGUMENT, "the prompt produced no tokens");
     }

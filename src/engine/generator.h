@@ -60,4 +60,11 @@ Result<GenerateResult> generate(const LlamaModel& model, ThreadPool& pool, KvCac
                                 std::string_view prompt, const GenerateParams& params,
                                 const std::function<bool(std::string_view)>& on_text);
 
+// The same from prompt tokens the caller made (a chat template's text, tokenized with the BOS
+// rule that template needs); `params.parse_special` does not apply.
+Result<GenerateResult> generate_from_tokens(const LlamaModel& model, ThreadPool& pool,
+                                            KvCache& cache, std::vector<int32_t> prompt,
+                                            const GenerateParams& params,
+                                            const std::function<bool(std::string_view)>& on_text);
+
 }  // namespace souverain

@@ -247,6 +247,11 @@ SourceFormat source_format_of(std::string_view path) {
     return SourceFormat::UNSUPPORTED;
 }
 
+const char* supported_extensions() {
+    // Keep in step with source_format_of above.
+    return ".txt, .text, .md, .markdown, .jsonl (BEIR), .html, .htm, .pdf, .docx";
+}
+
 std::string article_number(std::string_view heading) {
     std::string_view rest = trim(heading);
     bool matched = false;

@@ -47,6 +47,8 @@ enum class SourceFormat { TEXT, MARKDOWN, JSONL, HTML, PDF, DOCX, UNSUPPORTED };
 const char* source_format_name(SourceFormat format);
 // By file extension (case-insensitive).
 SourceFormat source_format_of(std::string_view path);
+// The extensions source_format_of knows, for messages: ".txt, .text, .md, ...".
+const char* supported_extensions();
 
 struct ParsedChunk {
     size_t start_byte = 0;

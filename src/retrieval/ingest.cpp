@@ -123,7 +123,8 @@ storage::NewDocument analyze_document(AnalyzerSet& analyzers, ParsedDocument& pa
         out.end = (int64_t)ends.at(chunk.end_byte);
         out.language = language_code(language);
         out.title = title;
-        nlohmann::json metadata = {{"language", out.language}};
+        // The source on every chunk too: a hit of a JSONL record then names its file.
+        nlohmann::json metadata = {{"language", out.language}, {"source", source_path}};
         if (!chunk.heading.empty()) metadata["heading"] = chunk.heading;
         if (!chunk.article.empty()) metadata["article"] = chunk.article;
         if (chunk.page > 0) metadata["page"] = chunk.page;
@@ -259,6 +260,64 @@ Result<IngestReport> ingest_paths(storage::Store& store, const storage::KbInfo& 
         report.index_rebuilt = true;
     }
     return report;
+}
+
+Result<SourceReport> ingest_source_bytes(storage::Store& store, const storage::KbInfo& kb,
+                                         const std::string& name, std::string_view bytes,
+                                         const IngestOptions& options) {
+    const SourceFormat format = source_format_of(name);
+    if (format == SourceFormat::UNSUPPORTED) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          name + ": unsupported file type (" + supported_extensions() + ")");
+    }
+    SourceReport report;
+    report.content_hash = governance::to_hex(governance::sha256(bytes));
+    Result<std::vector<storage::SourceInfo>> stored = store.list_sources(kb.id);
+    if (!stored) return stored.error();
+    for (const storage::SourceInfo& source : *stored) {
+        if (source.path != name) continue;
+        report.change = source.content_hash == report.content_hash ? SourceChange::UNCHANGED
+                                                                   : SourceChange::REPLACED;
+    }
+    if (report.change != SourceChange::UNCHANGED) {
+        Result<std::vector<ParsedDocument>> parsed =
+            parse_source(bytes, format, name, options.chunking);
+        if (!parsed) return parsed.error();
+        AnalyzerSet analyzers;
+        std::vector<storage::NewDocument> documents;
+        documents.reserve(parsed->size());
+        for (ParsedDocument& document : *parsed) {
+            documents.push_back(analyze_document(analyzers, document, name, format));
+        }
+        SOUVERAIN_TRY(store.replace_source(
+            kb.id, storage::NewSource{name, report.content_hash, (uint64_t)bytes.size()},
+            documents));
+    }
+    if (report.change != SourceChange::UNCHANGED || kb.index_dirty) {
+        SOUVERAIN_TRY(rebuild_lexical_index(store, kb.id));
+    }
+    Result<std::vector<storage::SourceDetails>> details = store.list_source_details(kb.id);
+    if (!details) return details.error();
+    for (const storage::SourceDetails& source : *details) {
+        if (source.path != name) continue;
+        report.documents = (size_t)source.documents;
+        report.chunks = (size_t)source.chunks;
+    }
+    return report;
+}
+
+Status remove_source_and_reindex(storage::Store& store, const storage::KbInfo& kb,
+                                 const std::string& name) {
+    Result<std::vector<storage::SourceInfo>> stored = store.list_sources(kb.id);
+    if (!stored) return stored.error();
+    const bool known = std::any_of(stored->begin(), stored->end(),
+                                   [&](const storage::SourceInfo& s) { return s.path == name; });
+    if (!known) {
+        return make_error(ErrorCode::NOT_FOUND,
+                          "knowledge base '" + kb.name + "' holds no document '" + name + "'");
+    }
+    SOUVERAIN_TRY(store.remove_source(kb.id, name));
+    return rebuild_lexical_index(store, kb.id);
 }
 
 }  // namespace souverain::retrieval

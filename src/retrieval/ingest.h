@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -53,6 +54,29 @@ Result<IngestReport> ingest_paths(storage::Store& store, const storage::KbInfo& 
                                   const std::vector<std::string>& paths,
                                   const IngestOptions& options,
                                   const std::function<void(const IngestProgress&)>& progress);
+
+// One source given as bytes under a name (an upload): the same parsing, analysis and
+// transaction as a file, with `name` as the source path, the document id of text and Markdown,
+// and the format chooser (by extension). Same name and same content hash: nothing changes.
+// A parse failure is the parser's Error (FORMAT, or UNSUPPORTED for an unknown extension)
+// and leaves the store as it was. The lexical index is rebuilt when something changed.
+enum class SourceChange { CREATED, REPLACED, UNCHANGED };
+
+struct SourceReport {
+    SourceChange change = SourceChange::CREATED;
+    std::string content_hash;
+    size_t documents = 0;
+    size_t chunks = 0;
+};
+
+Result<SourceReport> ingest_source_bytes(storage::Store& store, const storage::KbInfo& kb,
+                                         const std::string& name, std::string_view bytes,
+                                         const IngestOptions& options);
+
+// Removes one source (its documents and chunks) and rebuilds the lexical index. NOT_FOUND
+// when the knowledge base holds no source of that name.
+Status remove_source_and_reindex(storage::Store& store, const storage::KbInfo& kb,
+                                 const std::string& name);
 
 // The term vector of one chunk (used by ingestion and tests): body and title analyzed with
 // `language`'s analyzer, plus filter terms for `filters` (key, value).

@@ -80,6 +80,8 @@ ApiError api_error_from(const Error& error) {
             return context_length_exceeded("", error.message);
         case ErrorCode::NOT_FOUND:
             return make(404, "invalid_request_error", error.message, "", "not_found");
+        case ErrorCode::ALREADY_EXISTS:
+            return make(409, "invalid_request_error", error.message, "", "already_exists");
         case ErrorCode::UNSUPPORTED:
             return invalid_value("", error.message, "unsupported");
         case ErrorCode::IO:
@@ -87,6 +89,20 @@ ApiError api_error_from(const Error& error) {
             break;
     }
     return internal_error(error.message);
+}
+
+ApiError chat_template_error(const Error& error) {
+    // raise_exception() in a template: the conversation is refused as the model's authors
+    // wrote it (e.g. roles that do not alternate). A template that runs into its work or size
+    // limits was given too much (400); any other failure is the template's own fault (500).
+    if (error.code == ErrorCode::INVALID_ARGUMENT) {
+        return invalid_value("messages", error.message, "invalid_conversation");
+    }
+    if (error.code == ErrorCode::OUT_OF_RANGE) {
+        return invalid_value(
+            "messages", "the conversation is too large for the chat template: " + error.message);
+    }
+    return internal_error("the model's chat template failed: " + error.message);
 }
 
 }  // namespace souverain::server

@@ -8,9 +8,9 @@
 // Statuses:
 //   400 the body is not JSON, or a value breaks a constraint (empty messages, temperature out
 //       of range, a prompt or max_tokens beyond the context: code "context_length_exceeded")
-//   401 missing or wrong API key          404 unknown model or route
-//   413 body over the size limit          422 well-formed JSON against the wrong schema
-//                                             (wrong type, missing or unknown field)
+//   401 missing or wrong API key          404 unknown model, route, knowledge base or document
+//   409 a knowledge base name taken       413 body over the size limit
+//   422 well-formed JSON against the wrong schema (wrong type, missing or unknown field)
 //   503 every slot busy and the queue full (with Retry-After)
 //   500 a bug
 #include <string>
@@ -44,5 +44,7 @@ ApiError internal_error(const std::string& message);
 
 // An engine or storage Error met while serving a request, as the client should see it.
 ApiError api_error_from(const Error& error);
+// A chat template that could not render the conversation (ChatTemplate::apply's Errors).
+ApiError chat_template_error(const Error& error);
 
 }  // namespace souverain::server

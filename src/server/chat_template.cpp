@@ -53,4 +53,20 @@ Result<std::string> ChatTemplate::apply(const ChatTemplateInputs& inputs) const 
     return jinja::render(*root_, variables, options);
 }
 
+Result<std::vector<int32_t>> render_chat_tokens(const ChatTemplate& chat_template,
+                                                const Vocab& vocab,
+                                                const std::vector<ChatMessage>& messages) {
+    ChatTemplateInputs inputs;
+    inputs.messages = messages;
+    inputs.add_generation_prompt = true;
+    if (vocab.bos_id() >= 0) inputs.bos_token = vocab.token_to_piece(vocab.bos_id());
+    if (vocab.eos_id() >= 0) inputs.eos_token = vocab.token_to_piece(vocab.eos_id());
+    Result<std::string> prompt = chat_template.apply(inputs);
+    if (!prompt) return prompt.error();
+    // Templates that write the BOS text themselves must not get a second BOS.
+    const bool template_has_bos =
+        !inputs.bos_token.empty() && prompt->rfind(inputs.bos_token, 0) == 0;
+    return vocab.tokenize(*prompt, /*add_special=*/!template_has_bos, /*parse_special=*/true);
+}
+
 }  // namespace souverain::server

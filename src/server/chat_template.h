@@ -4,12 +4,14 @@
 // trained on. Rendered by our own interpreter (server/jinja/), with the settings Hugging Face
 // uses (trim_blocks, lstrip_blocks, raise_exception, tojson) so that a template gives the same
 // text here as in transformers.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
+#include "engine/vocab.h"
 
 namespace souverain::server {
 
@@ -60,5 +62,12 @@ private:
     std::shared_ptr<const std::string> source_;
     std::shared_ptr<const jinja::Stmt> root_;
 };
+
+// A conversation as prompt tokens: rendered with `chat_template` (the vocabulary's BOS and
+// EOS texts given to it, the generation prompt added) and tokenized with special-token texts
+// parsed; BOS is added unless the template wrote it itself (no double BOS).
+Result<std::vector<int32_t>> render_chat_tokens(const ChatTemplate& chat_template,
+                                                const Vocab& vocab,
+                                                const std::vector<ChatMessage>& messages);
 
 }  // namespace souverain::server

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
 #include "server/api_error.h"
+#include "server/kb_routes.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
 #include "server/register_routes.h"
@@ -60,6 +62,7 @@ std::string endpoint_label(const std::string& path) {
     }
     if (std::string label = register_endpoint_label(path); !label.empty()) return label;
     if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
+    if (std::string kb = kb_endpoint_label(path); !kb.empty()) return kb;
     return "other";
 }
 
@@ -71,7 +74,9 @@ struct StreamState {
     bool stream = false;
     bool with_logprobs = false;
     bool include_usage = false;
-    std::string echo_text;  // completions with echo: the prompt, before the first text
+    std::string echo_text;          // completions with echo: the prompt, before the first text
+    std::optional<json> citations;  // grounded chat: in the body, or in the first chunk
+    bool citations_sent = false;
     std::vector<ChoiceResult> choices;
     std::vector<bool> started, done;
     Usage usage;
@@ -152,6 +157,7 @@ public:
         http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
             completion(req, res);
         });
+        if (server_.knowledge_bases_) install_kb_routes(http, *server_.knowledge_bases_);
     }
 
 private:
@@ -203,38 +209,25 @@ private:
         ServedModel* model = find_model(request.options.model);
         if (!model) return send_error(res, model_not_found(request.options.model));
 
-        const Vocab& vocab = model->runner->model().vocab();
-        ChatTemplateInputs inputs;
-        inputs.messages = request.messages;
-        inputs.add_generation_prompt = true;
-        if (vocab.bos_id() >= 0) inputs.bos_token = vocab.token_to_piece(vocab.bos_id());
-        if (vocab.eos_id() >= 0) inputs.eos_token = vocab.token_to_piece(vocab.eos_id());
-        Result<std::string> prompt = model->chat_template.apply(inputs);
-        if (!prompt) {
-            // raise_exception() in a template: the conversation is refused as the model's
-            // authors wrote it (e.g. roles that do not alternate).
-            // A template that runs into its work or size limits was given too much (400);
-            // any other failure is the template's own fault (500).
-            const Error& error = prompt.error();
-            if (error.code == ErrorCode::INVALID_ARGUMENT) {
-                return send_error(res,
-                                  invalid_value("messages", error.message, "invalid_conversation"));
-            }
-            if (error.code == ErrorCode::OUT_OF_RANGE) {
-                return send_error(
-                    res, invalid_value("messages",
-                                       "the conversation is too large for the chat template: " +
-                                           error.message));
-            }
-            return send_error(res,
-                              internal_error("the model's chat template failed: " + error.message));
+        auto render = [model](const std::vector<ChatMessage>& messages) {
+            return render_chat_tokens(model->chat_template, model->runner->model().vocab(),
+                                      messages);
+        };
+        std::vector<int32_t> tokens;
+        std::optional<json> citations;
+        if (request.knowledge_bases.empty()) {
+            Result<std::vector<int32_t>> rendered = render(request.messages);
+            if (!rendered) return send_error(res, chat_template_error(rendered.error()));
+            tokens = std::move(*rendered);
+        } else {
+            auto grounded = ground_chat(server_.knowledge_bases_.get(), request,
+                                        model->runner->n_ctx(), render);
+            if (auto* error = std::get_if<ApiError>(&grounded)) return send_error(res, *error);
+            tokens = std::move(std::get<GroundedChat>(grounded).tokens);
+            citations = std::move(std::get<GroundedChat>(grounded).citations);
         }
-        // Templates that write the BOS text themselves must not get a second BOS.
-        const bool template_has_bos =
-            !inputs.bos_token.empty() && prompt->rfind(inputs.bos_token, 0) == 0;
-        std::vector<int32_t> tokens =
-            vocab.tokenize(*prompt, /*add_special=*/!template_has_bos, /*parse_special=*/true);
-        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/true, "");
+        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/true, "",
+                 std::move(citations));
     }
 
     void completion(const httplib::Request& req, httplib::Response& res) {
@@ -268,7 +261,7 @@ private:
 
     void generate(const httplib::Request&, httplib::Response& res, ServedModel& model,
                   const GenerationOptions& options, std::vector<int32_t> prompt, bool chat,
-                  std::string echo_text) {
+                  std::string echo_text, std::optional<json> citations = std::nullopt) {
         const int64_t n_ctx = model.runner->n_ctx();
         const int64_t n_prompt = (int64_t)prompt.size();
         if (n_prompt == 0) {
@@ -303,6 +296,7 @@ private:
         state->with_logprobs = options.logprobs;
         state->include_usage = options.include_usage;
         state->echo_text = std::move(echo_text);
+        state->citations = std::move(citations);
         state->choices.resize((size_t)options.n);
         state->started.assign((size_t)options.n, false);
         state->done.assign((size_t)options.n, false);
@@ -381,6 +375,10 @@ private:
                 ChunkContent first;
                 first.choice = event.choice;
                 first.role = true;
+                if (state.citations && !state.citations_sent) {
+                    first.citations = &*state.citations;
+                    state.citations_sent = true;
+                }
                 out += chunk(first);
             } else if (!state.echo_text.empty()) {
                 ChunkContent echo;
@@ -457,7 +455,8 @@ private:
                 }
                 const std::string body =
                     state.chat ? chat_completion_body(state.header, state.choices,
-                                                      state.with_logprobs, state.usage)
+                                                      state.with_logprobs, state.usage,
+                                                      state.citations ? &*state.citations : nullptr)
                                : text_completion_body(state.header, state.choices,
                                                       state.with_logprobs, state.usage);
                 if (!sink.write(body.data(), body.size())) return false;
@@ -480,10 +479,12 @@ private:
 };
 
 HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
+                       std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases,
                        std::unique_ptr<RegisterEndpoints> register_endpoints)
     : options_(std::move(options)),
       models_(std::move(models)),
       metrics_(metrics),
+      knowledge_bases_(std::move(knowledge_bases)),
       register_endpoints_(std::move(register_endpoints)),
       http_(std::make_unique<httplib::Server>()),
       routes_(std::make_unique<Routes>(*this)) {

@@ -7,14 +7,15 @@
 // per event. A failed write (the client went away) cancels the request, which frees its
 // slots at the runner's next step.
 //
-// Ownership: the server owns the runners. Thread-safety: run() blocks on the calling thread;
-// shutdown() may be called from another thread.
+// Ownership: the server owns the runners and the knowledge-base service. Thread-safety: run()
+// blocks on the calling thread; shutdown() may be called from another thread.
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "retrieval/knowledge_base_service.h"
 #include "server/chat_template.h"
 #include "server/metrics.h"
 #include "server/model_runner.h"
@@ -44,9 +45,12 @@ struct ServedModel {
 
 class HttpServer {
 public:
-    // `register_endpoints` (may be null: no register routes) serves /v1/register and the
-    // model cards (register_routes.h).
+    // `knowledge_bases` (may be null: no /v1/knowledge-bases routes) serves the knowledge-base
+    // API and the "knowledge_bases" of chat requests (kb_routes.h). `register_endpoints` (may
+    // be null: no register routes) serves /v1/register and the model cards
+    // (register_routes.h).
     HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
+               std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases = nullptr,
                std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr);
     ~HttpServer();
 
@@ -66,6 +70,7 @@ private:
     ServerOptions options_;
     std::vector<ServedModel> models_;
     Metrics& metrics_;
+    std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases_;
     std::unique_ptr<RegisterEndpoints> register_endpoints_;
     std::unique_ptr<httplib::Server> http_;
     std::unique_ptr<Routes> routes_;

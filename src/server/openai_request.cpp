@@ -1,154 +1,16 @@
 #include "server/openai_request.h"
 
-#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include "server/field_reader.h"
 
 namespace souverain::server {
 
 namespace {
 
 using nlohmann::json;
-
-const char* type_name(const json& value) {
-    switch (value.type()) {
-        case json::value_t::null:
-            return "null";
-        case json::value_t::boolean:
-            return "a boolean";
-        case json::value_t::string:
-            return "a string";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-            return "an integer";
-        case json::value_t::number_float:
-            return "a number";
-        case json::value_t::array:
-            return "an array";
-        case json::value_t::object:
-            return "an object";
-        default:
-            return "an unsupported value";
-    }
-}
-
-ApiError wrong_type(const std::string& param, const char* expected, const json& value) {
-    return schema_error(param, "'" + param + "' must be " + expected + ", not " + type_name(value));
-}
-
-// Reads the fields of one object, remembering which ones were consumed, so that whatever is
-// left at the end is an unknown field. The first error sticks; later reads do nothing.
-class FieldReader {
-public:
-    FieldReader(const json& object, std::string prefix)
-        : object_(object), prefix_(std::move(prefix)) {}
-
-    bool failed() const { return error_.has_value(); }
-    const ApiError& error() const { return *error_; }
-    void fail(ApiError error) {
-        if (!error_) error_ = std::move(error);
-    }
-    std::string param(const std::string& key) const { return prefix_ + key; }
-
-    // The value of `key`, or null when it is absent (absent and null mean the same here).
-    const json* get(const std::string& key) {
-        seen_.insert(key);
-        auto it = object_.find(key);
-        if (it == object_.end() || it->is_null()) return nullptr;
-        return &*it;
-    }
-
-    void read_string(const std::string& key, std::string& out, bool required) {
-        const json* value = get(key);
-        if (failed()) return;
-        if (!value) {
-            if (required) fail(schema_error(param(key), "'" + param(key) + "' is required"));
-            return;
-        }
-        if (!value->is_string()) return fail(wrong_type(param(key), "a string", *value));
-        out = value->get<std::string>();
-    }
-
-    void read_bool(const std::string& key, bool& out) {
-        const json* value = get(key);
-        if (failed() || !value) return;
-        if (!value->is_boolean()) return fail(wrong_type(param(key), "a boolean", *value));
-        out = value->get<bool>();
-    }
-
-    // A number in [lo, hi]; integers are numbers too.
-    void read_number(const std::string& key, float& out, double lo, double hi) {
-        const json* value = get(key);
-        if (failed() || !value) return;
-        if (!value->is_number()) return fail(wrong_type(param(key), "a number", *value));
-        const double number = value->get<double>();
-        if (!(number >= lo && number <= hi)) {
-            return fail(invalid_value(
-                param(key), "'" + param(key) + "' must be between " + format_number(lo) + " and " +
-                                format_number(hi) + ", not " + value->dump()));
-        }
-        out = (float)number;
-    }
-
-    // An integer in [lo, hi].
-    void read_integer(const std::string& key, int64_t& out, int64_t lo, int64_t hi) {
-        const json* value = get(key);
-        if (failed() || !value) return;
-        if (!value->is_number_integer()) return fail(wrong_type(param(key), "an integer", *value));
-        if (value->is_number_unsigned() &&
-            value->get<uint64_t>() > (uint64_t)std::numeric_limits<int64_t>::max()) {
-            return fail(invalid_value(param(key), "'" + param(key) + "' is too large"));
-        }
-        const int64_t number = value->get<int64_t>();
-        if (number < lo || number > hi) {
-            return fail(invalid_value(
-                param(key), "'" + param(key) + "' must be between " + std::to_string(lo) + " and " +
-                                std::to_string(hi) + ", not " + std::to_string(number)));
-        }
-        out = number;
-    }
-
-    // Fails on the first field that no read asked for.
-    void reject_unknown() {
-        if (failed()) return;
-        for (auto it = object_.begin(); it != object_.end(); ++it) {
-            if (!seen_.count(it.key())) {
-                return fail(
-                    schema_error(param(it.key()), "unknown field '" + param(it.key()) + "'"));
-            }
-        }
-    }
-
-private:
-    static std::string format_number(double value) {
-        json number = value;
-        if (value == std::floor(value)) number = (int64_t)value;
-        return number.dump();
-    }
-
-    const json& object_;
-    std::string prefix_;
-    std::set<std::string> seen_;
-    std::optional<ApiError> error_;
-};
-
-// Parses the body into an object; errors for non-JSON (400) or a non-object (422).
-std::variant<json, ApiError> parse_object(std::string_view body) {
-    // nlohmann reports the position of a syntax error only through its exception; it is
-    // caught here, at the edge, and becomes a value.
-    json root;
-    try {
-        root = json::parse(body.begin(), body.end());
-    } catch (const json::exception& error) {  // parse_error, or out_of_range for 1e999
-        return invalid_json(error.what());
-    }
-    if (!root.is_object()) {
-        return schema_error(
-            "", std::string("the request body must be a JSON object, not ") + type_name(root));
-    }
-    return root;
-}
 
 // Fields OpenAI defines that do not change what we generate: accepted and ignored.
 void skip_ignored_fields(FieldReader& reader) {
@@ -394,22 +256,67 @@ void read_messages(FieldReader& reader, std::vector<ChatMessage>& messages) {
     }
 }
 
+// "knowledge_bases": ["name", ...] and "retrieval": {"top_k": K}.
+void read_knowledge_bases(FieldReader& reader, ChatCompletionRequest& request) {
+    const json* names = reader.get("knowledge_bases");
+    if (reader.failed()) return;
+    if (names) {
+        if (!names->is_array()) {
+            return reader.fail(wrong_type("knowledge_bases", "an array of strings", *names));
+        }
+        if (names->size() > kMaxKnowledgeBases) {
+            return reader.fail(invalid_value("knowledge_bases",
+                                             "'knowledge_bases' names at most " +
+                                                 std::to_string(kMaxKnowledgeBases) + " bases"));
+        }
+        for (size_t idx = 0; idx < names->size(); ++idx) {
+            const std::string param = "knowledge_bases[" + std::to_string(idx) + "]";
+            const json& name = (*names)[idx];
+            if (!name.is_string()) return reader.fail(wrong_type(param, "a string", name));
+            if (name.get_ref<const std::string&>().empty()) {
+                return reader.fail(invalid_value(param, "'" + param + "' must not be empty"));
+            }
+            request.knowledge_bases.push_back(name.get<std::string>());
+        }
+    }
+    const json* retrieval = reader.get("retrieval");
+    if (reader.failed() || !retrieval) return;
+    if (request.knowledge_bases.empty()) {
+        return reader.fail(
+            invalid_value("retrieval", "'retrieval' needs 'knowledge_bases' to search"));
+    }
+    if (!retrieval->is_object())
+        return reader.fail(wrong_type("retrieval", "an object", *retrieval));
+    FieldReader sub(*retrieval, "retrieval.");
+    int64_t top_k = request.retrieval_top_k;
+    sub.read_integer("top_k", top_k, 1, kMaxRetrievalTopK);
+    sub.reject_unknown();
+    if (sub.failed()) return reader.fail(sub.error());
+    request.retrieval_top_k = (int32_t)top_k;
+}
+
 }  // namespace
 
 std::variant<ChatCompletionRequest, ApiError> parse_chat_completion_request(std::string_view body) {
-    auto root = parse_object(body);
+    auto root = parse_json_object(body);
     if (auto* error = std::get_if<ApiError>(&root)) return *error;
     FieldReader reader(std::get<json>(root), "");
     ChatCompletionRequest request;
     read_generation_options(reader, request.options, /*chat=*/true);
     read_messages(reader, request.messages);
+    read_knowledge_bases(reader, request);
     reader.reject_unknown();
     if (reader.failed()) return reader.error();
+    if (!request.knowledge_bases.empty() && request.messages.back().role != "user") {
+        return invalid_value("messages",
+                             "with 'knowledge_bases' the last message must be the user's: its "
+                             "text is what the knowledge bases are searched for");
+    }
     return request;
 }
 
 std::variant<CompletionRequest, ApiError> parse_completion_request(std::string_view body) {
-    auto root = parse_object(body);
+    auto root = parse_json_object(body);
     if (auto* error = std::get_if<ApiError>(&root)) return *error;
     FieldReader reader(std::get<json>(root), "");
     CompletionRequest request;

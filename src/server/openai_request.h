@@ -9,6 +9,7 @@
 // store, metadata, service_tier, parallel_tool_calls). Unknown fields are refused (422), so a
 // typo such as "max_token" never passes silently. Extensions that llama.cpp and vLLM accept
 // are accepted too: top_k, min_p, repeat_penalty, ignore_eos (benchmarks need a fixed length).
+// Ours: "knowledge_bases" (names, 1 to 8) and "retrieval" ({"top_k": 1..20}) on chat requests.
 //
 // Thread-safety: pure functions.
 #include <cstdint>
@@ -47,6 +48,10 @@ struct GenerationOptions {
 struct ChatCompletionRequest {
     GenerationOptions options;
     std::vector<ChatMessage> messages;
+    // Extension: answer from these knowledge bases. The last message (then required to be the
+    // user's) is the query; the answer comes with top-level "citations" (kb_routes.h).
+    std::vector<std::string> knowledge_bases;
+    int32_t retrieval_top_k = 4;  // "retrieval": {"top_k": K}, passages put in the prompt
 };
 
 struct CompletionRequest {
@@ -59,6 +64,8 @@ struct CompletionRequest {
 inline constexpr int32_t kMaxChoices = 16;
 inline constexpr int32_t kMaxTopLogprobs = 20;
 inline constexpr size_t kMaxStopStrings = 4;
+inline constexpr size_t kMaxKnowledgeBases = 8;
+inline constexpr int32_t kMaxRetrievalTopK = 20;
 
 // Parse a body. 400 for invalid JSON or a value out of its range, 422 for a wrong type or an
 // unknown or missing field.

@@ -82,7 +82,7 @@ std::string make_response_id(const std::string& prefix) {
 
 std::string chat_completion_body(const ResponseHeader& header,
                                  const std::vector<ChoiceResult>& choices, bool with_logprobs,
-                                 const Usage& usage) {
+                                 const Usage& usage, const nlohmann::json* citations) {
     json out = base(header, "chat.completion");
     json list = json::array();
     for (size_t idx = 0; idx < choices.size(); ++idx) {
@@ -94,6 +94,7 @@ std::string chat_completion_body(const ResponseHeader& header,
     }
     out["choices"] = list;
     out["usage"] = usage_json(usage);
+    if (citations) out["citations"] = *citations;
     return dump(out);
 }
 
@@ -125,6 +126,7 @@ std::string chat_chunk(const ResponseHeader& header, const ChunkContent& content
           {"logprobs", content.logprobs ? chat_logprobs(*content.logprobs) : json()},
           {"finish_reason", content.finish ? json(finish_reason_name(*content.finish)) : json()}}});
     if (usage_null) out["usage"] = nullptr;
+    if (content.citations) out["citations"] = *content.citations;
     return dump(out);
 }
 

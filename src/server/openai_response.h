@@ -8,6 +8,7 @@
 //
 // Thread-safety: pure functions.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,22 +39,24 @@ struct ResponseHeader {
 // A fresh id with the given prefix and 24 random hex digits.
 std::string make_response_id(const std::string& prefix);
 
+// `citations` (answers grounded in knowledge bases): a top-level "citations" array.
 std::string chat_completion_body(const ResponseHeader& header,
                                  const std::vector<ChoiceResult>& choices, bool with_logprobs,
-                                 const Usage& usage);
+                                 const Usage& usage, const nlohmann::json* citations = nullptr);
 std::string text_completion_body(const ResponseHeader& header,
                                  const std::vector<ChoiceResult>& choices, bool with_logprobs,
                                  const Usage& usage);
 
-// One streamed chunk for one choice. `role` only in a chat stream's first chunk; `finish`
-// only in a choice's last one. usage_null: the request asked for usage, so every chunk but
-// the last carries "usage": null.
+// One streamed chunk for one choice. `role` only in a chat stream's first chunk, and
+// `citations` only in the first chunk of a grounded answer; `finish` only in a choice's last one.
+// usage_null: the request asked for usage, so every chunk but the last carries "usage": null.
 struct ChunkContent {
     int32_t choice = 0;
     bool role = false;
     std::string text;
     const std::vector<TokenLogprob>* logprobs = nullptr;  // null: "logprobs": null
     std::optional<FinishReason> finish;
+    const nlohmann::json* citations = nullptr;  // a top-level "citations" array (chat only)
 };
 std::string chat_chunk(const ResponseHeader& header, const ChunkContent& content, bool usage_null);
 std::string text_chunk(const ResponseHeader& header, const ChunkContent& content, bool usage_null);

@@ -3,6 +3,7 @@
 // (explicit deletes in the same transaction, cheaper than cascades on large sources).
 #include <sqlite3.h>
 
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -87,38 +88,57 @@ public:
         Result<std::optional<KbInfo>> existing = find_kb(name);
         if (!existing) return existing.error();
         if (existing->has_value()) {
-            return make_error(ErrorCode::INVALID_ARGUMENT,
+            return make_error(ErrorCode::ALREADY_EXISTS,
                               "knowledge base '" + name + "' already exists");
         }
-        Statement insert(db_, "INSERT INTO kbs (name, created_at) VALUES (?, strftime('%s'))");
+        const int64_t now = (int64_t)std::time(nullptr);
+        Statement insert(db_, "INSERT INTO kbs (name, created_at) VALUES (?, ?)");
         if (!insert.valid()) return sql_error("prepare");
         insert.bind_text(1, name);
+        insert.bind(2, now);
         if (insert.step() != SQLITE_DONE) return sql_error("create knowledge base");
-        return KbInfo{sqlite3_last_insert_rowid(db_), name, false};
+        return KbInfo{sqlite3_last_insert_rowid(db_), name, false, now};
     }
 
     Result<std::optional<KbInfo>> find_kb(const std::string& name) override {
-        Statement select(db_, "SELECT id, name, index_dirty FROM kbs WHERE name = ?");
+        Statement select(db_, "SELECT id, name, index_dirty, created_at FROM kbs WHERE name = ?");
         if (!select.valid()) return sql_error("prepare");
         select.bind_text(1, name);
         const int rc = select.step();
         if (rc == SQLITE_DONE) return std::optional<KbInfo>();
         if (rc != SQLITE_ROW) return sql_error("find knowledge base");
-        return std::optional<KbInfo>(
-            KbInfo{select.column_int(0), select.column_string(1), select.column_int(2) != 0});
+        return std::optional<KbInfo>(kb_info(select));
     }
 
     Result<std::vector<KbInfo>> list_kbs() override {
-        Statement select(db_, "SELECT id, name, index_dirty FROM kbs ORDER BY name");
+        Statement select(db_, "SELECT id, name, index_dirty, created_at FROM kbs ORDER BY name");
         if (!select.valid()) return sql_error("prepare");
         std::vector<KbInfo> kbs;
         int rc;
-        while ((rc = select.step()) == SQLITE_ROW) {
-            kbs.push_back(
-                KbInfo{select.column_int(0), select.column_string(1), select.column_int(2) != 0});
-        }
+        while ((rc = select.step()) == SQLITE_ROW) kbs.push_back(kb_info(select));
         if (rc != SQLITE_DONE) return sql_error("list knowledge bases");
         return kbs;
+    }
+
+    Status delete_kb(int64_t kb_id) override {
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        Status status = delete_kb_locked(kb_id);
+        if (!status) {
+            (void)exec("ROLLBACK");
+            return status;
+        }
+        return exec("COMMIT");
+    }
+
+    Result<KbCounts> count_kb(int64_t kb_id) override {
+        Statement select(db_,
+                         "SELECT (SELECT count(*) FROM sources WHERE kb_id = ?1), "
+                         "(SELECT count(*) FROM documents WHERE kb_id = ?1), "
+                         "(SELECT count(*) FROM chunks WHERE kb_id = ?1)");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        if (select.step() != SQLITE_ROW) return sql_error("count knowledge base");
+        return KbCounts{select.column_int(0), select.column_int(1), select.column_int(2)};
     }
 
     Result<std::vector<SourceInfo>> list_sources(int64_t kb_id) override {
@@ -130,6 +150,26 @@ public:
         int rc;
         while ((rc = select.step()) == SQLITE_ROW) {
             sources.push_back(SourceInfo{select.column_string(0), select.column_string(1)});
+        }
+        if (rc != SQLITE_DONE) return sql_error("list sources");
+        return sources;
+    }
+
+    Result<std::vector<SourceDetails>> list_source_details(int64_t kb_id) override {
+        Statement select(db_,
+                         "SELECT s.path, s.content_hash, s.bytes, "
+                         "(SELECT count(*) FROM documents d WHERE d.source_id = s.id), "
+                         "(SELECT count(*) FROM chunks c WHERE c.document_id IN "
+                         "(SELECT id FROM documents WHERE source_id = s.id)) "
+                         "FROM sources s WHERE s.kb_id = ? ORDER BY s.path");
+        if (!select.valid()) return sql_error("prepare");
+        select.bind(1, kb_id);
+        std::vector<SourceDetails> sources;
+        int rc;
+        while ((rc = select.step()) == SQLITE_ROW) {
+            sources.push_back(SourceDetails{select.column_string(0), select.column_string(1),
+                                            (uint64_t)select.column_int(2), select.column_int(3),
+                                            select.column_int(4)});
         }
         if (rc != SQLITE_DONE) return sql_error("list sources");
         return sources;
@@ -281,6 +321,27 @@ private:
 
     Error sql_error(const std::string& what) {
         return make_error(ErrorCode::IO, "storage: " + what + ": " + sqlite3_errmsg(db_));
+    }
+
+    static KbInfo kb_info(Statement& row) {
+        return KbInfo{row.column_int(0), row.column_string(1), row.column_int(2) != 0,
+                      row.column_int(3)};
+    }
+
+    Status delete_kb_locked(int64_t kb_id) {
+        // Children first, each by an indexed kb_id column.
+        const char* deletes[] = {
+            "DELETE FROM postings WHERE kb_id = ?", "DELETE FROM index_meta WHERE kb_id = ?",
+            "DELETE FROM chunks WHERE kb_id = ?",   "DELETE FROM documents WHERE kb_id = ?",
+            "DELETE FROM sources WHERE kb_id = ?",  "DELETE FROM kbs WHERE id = ?",
+        };
+        for (const char* sql : deletes) {
+            Statement del(db_, sql);
+            if (!del.valid()) return sql_error("prepare");
+            del.bind(1, kb_id);
+            if (del.step() != SQLITE_DONE) return sql_error("delete knowledge base");
+        }
+        return Status::success();
     }
 
     Status mark_dirty(int64_t kb_id) {

@@ -26,12 +26,29 @@ struct KbInfo {
     int64_t id = 0;
     std::string name;
     bool index_dirty = false;  // documents changed since the lexical index was last written
+    int64_t created_at = 0;    // Unix seconds
+};
+
+// What a knowledge base holds.
+struct KbCounts {
+    int64_t sources = 0;
+    int64_t documents = 0;
+    int64_t chunks = 0;
 };
 
 // One ingested file (a source holds one or many documents: a JSONL file holds many).
 struct SourceInfo {
     std::string path;          // absolute, as ingested
     std::string content_hash;  // lower-case hex SHA-256 of the bytes
+};
+
+// A source with the size of what it holds.
+struct SourceDetails {
+    std::string path;
+    std::string content_hash;
+    uint64_t bytes = 0;
+    int64_t documents = 0;
+    int64_t chunks = 0;
 };
 
 struct NewChunk {
@@ -81,12 +98,18 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    // Fails with INVALID_ARGUMENT when a knowledge base of that name exists.
+    // Fails with ALREADY_EXISTS when a knowledge base of that name exists.
     virtual Result<KbInfo> create_kb(const std::string& name) = 0;
     virtual Result<std::optional<KbInfo>> find_kb(const std::string& name) = 0;
     virtual Result<std::vector<KbInfo>> list_kbs() = 0;
+    // Removes a knowledge base with everything it holds (sources, documents, chunks, index).
+    // One transaction; an unknown id is not an error (nothing to remove).
+    virtual Status delete_kb(int64_t kb_id) = 0;
+    virtual Result<KbCounts> count_kb(int64_t kb_id) = 0;
 
     virtual Result<std::vector<SourceInfo>> list_sources(int64_t kb_id) = 0;
+    // The sources ordered by path, each with its byte size and document and chunk counts.
+    virtual Result<std::vector<SourceDetails>> list_source_details(int64_t kb_id) = 0;
     // Replaces everything a source held (documents, chunks) by `documents`, or inserts it;
     // marks the knowledge base's index dirty. One transaction.
     virtual Status replace_source(int64_t kb_id, const NewSource& source,

@@ -50,6 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             check(message.role == "system" || message.role == "user" ||
                   message.role == "assistant");
         }
+        check(request.knowledge_bases.size() <= kMaxKnowledgeBases);
+        for (const auto& name : request.knowledge_bases) check(!name.empty());
+        check(request.knowledge_bases.empty() || request.messages.back().role == "user");
+        check(request.retrieval_top_k >= 1 && request.retrieval_top_k <= kMaxRetrievalTopK);
     }
     auto completion = parse_completion_request(body);
     if (auto* error = std::get_if<ApiError>(&completion)) {

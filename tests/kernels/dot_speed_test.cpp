@@ -92,9 +92,23 @@ TEST(DotSpeed, DISABLED_Decode) {
             }
             best = std::min(best, seconds_since(start));
         }
-        std::printf("decode %-6s %-6s %7.2f GB/s  %7.1f GMAC/s\n", tensor_type_traits(type)->name,
+        std::printf("decode %-6s %-6s %7.2f GB/s  %7.1f GMAC/s", tensor_type_traits(type)->name,
                     kernel_level_name(best_kernel_level()),
                     double(setup.weights.size()) / best / 1e9, double(n * n_rows) / best / 1e9);
+        if (const PackedKernel* packed = packed_kernel(type, best_kernel_level())) {
+            std::vector<uint8_t> panels((n_rows / packed->panel_rows) * packed->panel_bytes(n));
+            packed->pack(n, setup.weights.data(), setup.row_bytes, n_rows, panels.data());
+            std::vector<uint8_t> scratch(packed->scratch_bytes(n, 1));
+            best = 1e30;
+            for (int rep = 0; rep < 7; ++rep) {
+                const auto start = std::chrono::steady_clock::now();
+                packed->gemm(n, panels.data(), n_rows, setup.act.data(), setup.act_stride, 1,
+                             out.data(), n_rows, scratch.data());
+                best = std::min(best, seconds_since(start));
+            }
+            std::printf("   packed %7.2f GB/s", double(panels.size()) / best / 1e9);
+        }
+        std::printf("\n");
     }
 }
 

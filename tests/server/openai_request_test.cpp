@@ -181,6 +181,47 @@ TEST(OpenAiRequest, CompletionPromptAsTextOrTokenIds) {
     EXPECT_EQ(std::get<ApiError>(suffix).status, 400);
 }
 
+TEST(OpenAiRequest, KnowledgeBasesExtension) {
+    const ChatCompletionRequest request = chat_ok(R"({"model": "m",
+        "messages": [{"role": "user", "content": "Art. 5?"}],
+        "knowledge_bases": ["laws", "notes"], "retrieval": {"top_k": 7}})");
+    EXPECT_EQ(request.knowledge_bases, (std::vector<std::string>{"laws", "notes"}));
+    EXPECT_EQ(request.retrieval_top_k, 7);
+    const ChatCompletionRequest plain =
+        chat_ok(R"({"model": "m", "messages": [{"role": "user", "content": "hi"}]})");
+    EXPECT_TRUE(plain.knowledge_bases.empty());
+    EXPECT_EQ(plain.retrieval_top_k, 4);
+
+    const std::string user = R"("messages": [{"role": "user", "content": "q"}])";
+    struct Case {
+        std::string fields;
+        int status;
+        std::string param;
+    };
+    const Case cases[] = {
+        {R"("knowledge_bases": "laws")", 422, "knowledge_bases"},
+        {R"("knowledge_bases": [1])", 422, "knowledge_bases[0]"},
+        {R"("knowledge_bases": [""])", 400, "knowledge_bases[0]"},
+        {R"("knowledge_bases": ["a","b","c","d","e","f","g","h","i"])", 400, "knowledge_bases"},
+        {R"("retrieval": {"top_k": 2})", 400, "retrieval"},
+        {R"("knowledge_bases": ["k"], "retrieval": {"top_k": 0})", 400, "retrieval.top_k"},
+        {R"("knowledge_bases": ["k"], "retrieval": {"top_k": 21})", 400, "retrieval.top_k"},
+        {R"("knowledge_bases": ["k"], "retrieval": {"topk": 2})", 422, "retrieval.topk"},
+        {R"("knowledge_bases": ["k"], "retrieval": 3)", 422, "retrieval"},
+        {R"("knowledge_base": ["k"])", 422, "knowledge_base"},
+    };
+    for (const Case& c : cases) {
+        const ApiError error = chat_error(R"({"model": "m", )" + user + ", " + c.fields + "}");
+        EXPECT_EQ(error.status, c.status) << c.fields;
+        EXPECT_EQ(error.param, c.param) << c.fields;
+    }
+    // The last message is the query: it must be the user's.
+    const ApiError last = chat_error(R"({"model": "m", "knowledge_bases": ["k"], "messages":
+        [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]})");
+    EXPECT_EQ(last.status, 400);
+    EXPECT_EQ(last.param, "messages");
+}
+
 TEST(OpenAiRequest, ErrorBodyHasTheOpenAiShape) {
     const ApiError error = chat_error(R"({"model": "m", "messages": [], "n": "2"})");
     EXPECT_EQ(

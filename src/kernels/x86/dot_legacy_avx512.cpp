@@ -678,6 +678,7 @@ size_t packed_panel_bytes(int64_t n) {
 template <typename Packed, int NCOLS>
 struct PackedMicro {
     using Act = ActLayout<false>;
+    static constexpr int PARTIALS = NCOLS == 1 ? 4 : NCOLS == 2 ? 2 : 1;
 
     const uint8_t* levels;  // the panel's level vectors
     const uint8_t* scales;  // the panel's fp16 d, 16 per block
@@ -688,20 +689,27 @@ struct PackedMicro {
     template <int CHAIN>
     __attribute__((always_inline)) void block(int64_t block_idx) {
         const uint8_t* packed = levels + block_idx * Packed::LEVEL_BYTES;
-        __m512i isum[NCOLS];
-        for (int col = 0; col < NCOLS; ++col)
-            isum[col] = _mm512_set1_epi32(side[col][block_idx].corr);
+        // With few columns, one accumulator per column would chain 8 dependent vpdpbusd per
+        // block, and decode streams weights behind that latency: split it, then add (exact).
+        __m512i isum[NCOLS][PARTIALS];
+        for (int col = 0; col < NCOLS; ++col) {
+            isum[col][0] = _mm512_set1_epi32(side[col][block_idx].corr);
+            for (int part = 1; part < PARTIALS; ++part) isum[col][part] = _mm512_setzero_si512();
+        }
         for (int quad = 0; quad < 8; ++quad) {
             const __m512i u = Packed::quad_levels(packed, quad);
             for (int col = 0; col < NCOLS; ++col) {
                 const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
-                isum[col] =
-                    _mm512_dpbusd_epi32(isum[col], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+                __m512i& sum = isum[col][quad % PARTIALS];
+                sum = _mm512_dpbusd_epi32(sum, u, _mm512_set1_epi32(int32_t(load_u32(a))));
             }
         }
         const __m512 w_d = _mm512_cvtph_ps(load_256(scales + block_idx * PACKED_SCALE_BYTES));
         for (int col = 0; col < NCOLS; ++col) {
-            const __m512 x = _mm512_cvtepi32_ps(isum[col]);
+            __m512i total = isum[col][0];
+            for (int part = 1; part < PARTIALS; ++part)
+                total = _mm512_add_epi32(total, isum[col][part]);
+            const __m512 x = _mm512_cvtepi32_ps(total);
             const __m512 scale = _mm512_mul_ps(w_d, _mm512_set1_ps(side[col][block_idx].d));
             acc[col][CHAIN] = _mm512_fmadd_ps(x, scale, acc[col][CHAIN]);
         }

@@ -1,0 +1,168 @@
+#include "retrieval/knowledge_base_service.h"
+
+#include <algorithm>
+
+#include "retrieval/chunker.h"
+#include "retrieval/document_parser.h"
+#include "retrieval/knowledge_base.h"
+
+namespace souverain::retrieval {
+
+namespace {
+
+Error no_such_kb(const std::string& name) {
+    return make_error(ErrorCode::NOT_FOUND, "no knowledge base '" + name + "'");
+}
+
+}  // namespace
+
+Status check_document_name(std::string_view name) {
+    auto fail = [&](const std::string& why) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "invalid document name '" + std::string(name) + "': " + why);
+    };
+    if (name.empty()) return fail("it is empty");
+    if (name.size() > 255) return fail("it is longer than 255 bytes");
+    if (name == "." || name == "..") return fail("it is not a file name");
+    if (find_invalid_utf8(name) != std::string_view::npos) return fail("it is not valid UTF-8");
+    for (unsigned char c : name) {
+        if (c == '/' || c == '\\') return fail("a file name, not a path, is expected");
+        if (c < 0x20 || c == 0x7F) return fail("it holds a control character");
+    }
+    if (source_format_of(name) == SourceFormat::UNSUPPORTED) {
+        return fail(std::string("unsupported file type (") + supported_extensions() + ")");
+    }
+    return Status::success();
+}
+
+Result<std::unique_ptr<KnowledgeBaseService>> KnowledgeBaseService::open(
+    const std::string& data_dir, IngestOptions ingest) {
+    Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(data_dir);
+    if (!store) return store.error();
+    return std::unique_ptr<KnowledgeBaseService>(
+        new KnowledgeBaseService(std::move(*store), ingest));
+}
+
+Result<storage::KbInfo> KnowledgeBaseService::find_locked(const std::string& name) {
+    Result<std::optional<storage::KbInfo>> info = store_->find_kb(name);
+    if (!info) return info.error();
+    if (!info->has_value()) return no_such_kb(name);
+    return **info;
+}
+
+Result<KbSummary> KnowledgeBaseService::summary_locked(const storage::KbInfo& info) {
+    Result<storage::KbCounts> counts = store_->count_kb(info.id);
+    if (!counts) return counts.error();
+    return KbSummary{info, *counts};
+}
+
+Result<KbSummary> KnowledgeBaseService::create(const std::string& name) {
+    SOUVERAIN_TRY(check_kb_name(name));
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = store_->create_kb(name);
+    if (!info) return info.error();
+    return KbSummary{*info, {}};
+}
+
+Result<std::vector<KbSummary>> KnowledgeBaseService::list() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<std::vector<storage::KbInfo>> kbs = store_->list_kbs();
+    if (!kbs) return kbs.error();
+    std::vector<KbSummary> out;
+    out.reserve(kbs->size());
+    for (const storage::KbInfo& info : *kbs) {
+        Result<KbSummary> summary = summary_locked(info);
+        if (!summary) return summary.error();
+        out.push_back(std::move(*summary));
+    }
+    return out;
+}
+
+Result<KbSummary> KnowledgeBaseService::get(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(name);
+    if (!info) return info.error();
+    return summary_locked(*info);
+}
+
+Status KnowledgeBaseService::remove(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(name);
+    if (!info) return info.error();
+    return store_->delete_kb(info->id);
+}
+
+Result<UploadResult> KnowledgeBaseService::upload(const std::string& kb,
+                                                  const std::string& filename,
+                                                  std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(kb);
+    if (!info) return info.error();
+    SOUVERAIN_TRY(check_document_name(filename));
+    Result<SourceReport> report = ingest_source_bytes(*store_, *info, filename, bytes, ingest_);
+    if (!report) return report.error();
+    UploadResult result;
+    result.report = std::move(*report);
+    result.document =
+        storage::SourceDetails{filename, result.report.content_hash, (uint64_t)bytes.size(),
+                               (int64_t)result.report.documents, (int64_t)result.report.chunks};
+    return result;
+}
+
+Result<std::vector<storage::SourceDetails>> KnowledgeBaseService::documents(const std::string& kb) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(kb);
+    if (!info) return info.error();
+    return store_->list_source_details(info->id);
+}
+
+Status KnowledgeBaseService::remove_document(const std::string& kb, const std::string& document) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(kb);
+    if (!info) return info.error();
+    return remove_source_and_reindex(*store_, *info, document);
+}
+
+Result<std::vector<SearchHit>> KnowledgeBaseService::search(const std::string& kb,
+                                                            std::string_view query,
+                                                            const SearchOptions& options) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(kb);
+    if (!info) return info.error();
+    return search_knowledge_base(*store_, info->id, query, lexical_, options);
+}
+
+Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(
+    const std::vector<std::string>& kbs, std::string_view query, size_t top_k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<storage::KbInfo> infos;
+    for (const std::string& name : kbs) {
+        if (std::any_of(infos.begin(), infos.end(),
+                        [&](const storage::KbInfo& seen) { return seen.name == name; })) {
+            continue;
+        }
+        Result<storage::KbInfo> info = find_locked(name);
+        if (!info) return info.error();
+        infos.push_back(std::move(*info));
+    }
+    SearchOptions options;
+    options.top_k = top_k;
+    std::vector<RetrievedPassage> passages;
+    for (const storage::KbInfo& info : infos) {
+        Result<std::vector<SearchHit>> hits =
+            search_knowledge_base(*store_, info.id, query, lexical_, options);
+        if (!hits) return hits.error();
+        for (SearchHit& hit : *hits)
+            passages.push_back(RetrievedPassage{info.name, std::move(hit)});
+    }
+    // BM25 scores of different bases are not on one scale (their idf differ), but they are
+    // comparable enough to choose among a handful of passages; stable keeps the order of `kbs`.
+    std::stable_sort(passages.begin(), passages.end(),
+                     [](const RetrievedPassage& a, const RetrievedPassage& b) {
+                         return a.hit.score > b.hit.score;
+                     });
+    if (passages.size() > top_k) passages.resize(top_k);
+    return passages;
+}
+
+}  // namespace souverain::retrieval

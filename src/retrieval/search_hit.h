@@ -1,0 +1,48 @@
+#pragma once
+// A search hit as callers outside retrieval see it: the stored chunk (document, offsets,
+// passage) with its score, and its JSON form
+//   {"document_id", "chunk_id", "score", "title", "metadata", "start", "end", "text"}
+// which `souverain search --json`, POST /v1/knowledge-bases/{name}/search and the citations
+// of grounded answers share.
+//
+// Thread-safety: search_knowledge_base uses the Store (one thread at a time, as storage::Store);
+// search_hit_json is a pure function.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "retrieval/lexical_search.h"
+#include "storage/store.h"
+
+namespace souverain::retrieval {
+
+struct SearchHit {
+    storage::ChunkRecord chunk;
+    double score = 0;
+};
+
+// A hit with the name of the knowledge base it came from (retrieval over several bases).
+struct RetrievedPassage {
+    std::string knowledge_base;
+    SearchHit hit;
+};
+
+// "lexical" passes; "dense" and "hybrid" are UNSUPPORTED (they need an embedding model, which
+// is not configured yet); anything else is INVALID_ARGUMENT.
+Status check_search_mode(std::string_view mode);
+
+// Lexical search of one knowledge base, best first, with the stored passages. A knowledge base
+// that has no index yet (nothing ingested) gives no hits rather than an error.
+Result<std::vector<SearchHit>> search_knowledge_base(storage::Store& store, int64_t kb_id,
+                                                     std::string_view query,
+                                                     const LexicalConfig& config,
+                                                     const SearchOptions& options);
+
+// The hit's metadata as a JSON object ({} when the stored text is not an object).
+nlohmann::json hit_metadata(const SearchHit& hit);
+nlohmann::json search_hit_json(const SearchHit& hit);
+
+}  // namespace souverain::retrieval

@@ -1,0 +1,38 @@
+#pragma once
+// Bodies of the knowledge-base API parsed and validated into plain structs, with the rules of
+// openai_request.h: invalid JSON 400, wrong type, missing or unknown field 422, a value out of
+// range 400, each error naming the field.
+//
+//   POST /v1/knowledge-bases                {"name": "laws"}
+//   POST /v1/knowledge-bases/{name}/search  {"query": "...", "top_k": 10, "mode": "lexical",
+//                                            "filters": {"lang": "fr", "article": "12"}}
+//
+// Thread-safety: pure functions.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "server/api_error.h"
+
+namespace souverain::server {
+
+struct CreateKbRequest {
+    std::string name;
+};
+
+struct KbSearchRequest {
+    std::string query;
+    int32_t top_k = 10;
+    std::string mode = "lexical";
+    std::vector<std::pair<std::string, std::string>> filters;  // (key, value): lang, article
+};
+
+inline constexpr int32_t kMaxSearchTopK = 1000;
+
+std::variant<CreateKbRequest, ApiError> parse_create_kb_request(std::string_view body);
+std::variant<KbSearchRequest, ApiError> parse_kb_search_request(std::string_view body);
+
+}  // namespace souverain::server

@@ -1,0 +1,62 @@
+#pragma once
+// The knowledge-base API, and retrieval for chat completions.
+//
+//   POST   /v1/knowledge-bases                         {"name"} → 201, the base
+//   GET    /v1/knowledge-bases                         {"object": "list", "data": [base...]}
+//   GET    /v1/knowledge-bases/{name}                  the base
+//   DELETE /v1/knowledge-bases/{name}                  {"id", "object", "deleted": true}
+//   POST   /v1/knowledge-bases/{name}/documents        upload: multipart/form-data with a
+//          `file` field (its filename names the document), or the raw bytes with
+//          ?filename=NAME; 201 (new), 200 (same name: replaced, or unchanged)
+//   GET    /v1/knowledge-bases/{name}/documents        {"object": "list", "data": [doc...]}
+//   DELETE /v1/knowledge-bases/{name}/documents/{id}   {"id", "object", "deleted": true}
+//   POST   /v1/knowledge-bases/{name}/search           kb_request.h → {"hits": [...]}
+//          (retrieval/search_hit.h)
+//
+// A base: {"id": name, "object": "knowledge_base", "name", "created_at", "documents" (files),
+// "records" (documents inside them: one per text or Markdown file, one per JSONL line),
+// "chunks"}. A document: {"id": filename, "object": "knowledge_base.document",
+// "knowledge_base", "filename", "bytes", "content_hash" (SHA-256), "records", "chunks"}.
+//
+// Errors go through api_error.h: unknown base or document 404, a name taken 409, a bad name
+// or a file the parser refuses 400 (with the parser's message), a body over the limit 413.
+//
+// Thread-safety: handlers run on httplib's threads; the KnowledgeBaseService serializes them.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "retrieval/knowledge_base_service.h"
+#include "server/api_error.h"
+#include "server/grounded_chat.h"
+#include "server/openai_request.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace souverain::server {
+
+// Installs the routes above. `service` must outlive `http`'s serving.
+void install_kb_routes(httplib::Server& http, retrieval::KnowledgeBaseService& service);
+
+// The metrics label of a knowledge-base path ("/v1/knowledge-bases/{name}/search"), or ""
+// when `path` is not one (names never become labels: they would grow the metrics unbounded).
+std::string kb_endpoint_label(const std::string& path);
+
+struct GroundedChat {
+    std::vector<int32_t> tokens;
+    nlohmann::json citations;  // retrieval/grounded_answer.h citations_json
+};
+
+// A chat request with "knowledge_bases": searches them for the last user message
+// (request.retrieval_top_k passages), renders the grounded conversation (grounded_chat.h)
+// leaving max_tokens (or a quarter of the context when absent) for the answer. Knowledge bases
+// are only read. `service` null: the server has none (400).
+std::variant<GroundedChat, ApiError> ground_chat(retrieval::KnowledgeBaseService* service,
+                                                 const ChatCompletionRequest& request,
+                                                 int64_t n_ctx, const RenderChat& render);
+
+}  // namespace souverain::server
