@@ -8,6 +8,10 @@
 // control characters other than line breaks and tabs (one-line fields allow neither): such
 // characters cannot be shown to a citizen and usually betray a copy-paste accident.
 //
+// Unlike JsonFields (canonical_json.h), which reads signed objects whose fields are all
+// required and whose faults are FORMAT errors, this reads what people type: optional texts
+// with limits, lists, flags, and INVALID_ARGUMENT errors meant for the person.
+//
 // Thread-safety: a reader is used by one thread; it does not own the JSON it reads.
 #include <cstddef>
 #include <nlohmann/json.hpp>

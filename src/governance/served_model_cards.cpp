@@ -22,6 +22,7 @@ ServedModelCards::ServedModelCards(std::vector<ServedModelFile> models,
     for (ServedModelFile& file : models) {
         Entry entry;
         entry.file = std::move(file);
+        if (!entry.file.facts.sha256.empty()) entry.state = HashState::DONE;
         entries_.push_back(std::move(entry));
     }
     thread_ = std::thread([this] { hash_all(); });
@@ -38,6 +39,7 @@ void ServedModelCards::hash_all() {
         uint64_t expected_bytes = 0;
         {
             std::lock_guard<std::mutex> lock(mutex_);
+            if (entries_[idx].state == HashState::DONE) continue;  // hash given by the caller
             entries_[idx].state = HashState::COMPUTING;
             path = entries_[idx].file.path;
             expected_bytes = entries_[idx].file.facts.file_bytes;

@@ -30,7 +30,9 @@ namespace souverain::governance {
 struct ServedModelFile {
     std::string name;  // the served name
     std::string path;
-    ModelFacts facts;  // read_model_facts of the loaded file (sha256 empty)
+    // read_model_facts of the loaded file. A sha256 already known (a caller that hashed the
+    // file for another purpose) is taken as is: the file is not read a second time.
+    ModelFacts facts;
 };
 
 enum class HashState { PENDING, COMPUTING, DONE, FAILED };

@@ -157,6 +157,21 @@ TEST(ServedModelCards, TheHashArrivesInTheBackgroundWithTheStoredAdminFields) {
     EXPECT_FALSE(none->has_value());
 }
 
+TEST(ServedModelCards, AHashTheCallerAlreadyKnowsIsNotComputedAgain) {
+    ServedModelFile file;
+    file.name = "m";
+    file.path = test::make_temp_dir("served_model_cards_known") + "/absent.gguf";
+    file.facts.sha256 = std::string(64, 'k');  // the file does not even exist: never read
+    std::atomic<int> hashed{0};
+    ServedModelCards cards({file}, nullptr, [&](const std::string&, const FileHash&) { ++hashed; });
+    ASSERT_TRUE(cards.wait_until_hashed(std::chrono::seconds(60)));
+    auto card = cards.card("m");
+    ASSERT_TRUE(card.ok() && card->has_value());
+    EXPECT_EQ((*card)->hash_state, HashState::DONE);
+    EXPECT_EQ((*card)->card.facts.sha256, std::string(64, 'k'));
+    EXPECT_EQ(hashed.load(), 0);
+}
+
 TEST(ServedModelCards, AFileThatChangedSinceLoadingIsReportedNotDescribed) {
     const std::string dir = test::make_temp_dir("served_model_cards_changed");
     const std::string path = dir + "/model.gguf";
