@@ -19,6 +19,7 @@ PACKAGES=(
     libpoppler-cpp-dev                # PDF text (ingestion)
     libzip-dev                        # DOCX packages (ingestion)
     python3-jinja2                    # reference renderer for the chat-template tests
+    chromium                          # headless: renders the register page to a PNG (test)
 )
 
 # Node.js and npm run the official `openai` client in the server tests; a machine that

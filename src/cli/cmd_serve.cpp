@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "governance/audit_log.h"
 #include "governance/sha256.h"
+#include "governance/model_card.h"
 #include "server/http_server.h"
 #include "server/server_governance.h"
 
@@ -47,6 +48,13 @@ std::pair<std::string, std::string> split_model_arg(const std::string& arg) {
     const size_t eq = arg.find('=');
     if (eq != std::string::npos && eq > 0) return {arg.substr(0, eq), arg.substr(eq + 1)};
     return {std::filesystem::path(arg).stem().string(), arg};
+}
+
+// The server log's line when a served file's SHA-256 is known (for its model card).
+void log_model_hash(const std::string& name, const governance::FileHash& hash) {
+    std::fprintf(stderr, "souverain: %s: SHA-256 %s (%.0f MiB in %.1f s, %.0f MiB/s)\n",
+                 name.c_str(), hash.sha256.c_str(), (double)hash.bytes / (1024.0 * 1024.0),
+                 hash.seconds, hash.mib_per_second());
 }
 
 Result<std::vector<std::string>> read_keys_file(const std::string& path) {
@@ -104,8 +112,14 @@ int serve_command(const ServeOptions& options) {
     }
     governance->audit = std::make_unique<server::AuditWriter>(std::move(*audit_log));
 
+    // The register (and the model cards' admin fields) lives in the data directory; opened
+    // first so that a bad --data fails before the models load.
+    auto register_endpoints = server::RegisterEndpoints::open(options.data_dir);
+    if (!register_endpoints) return report_error(register_endpoints.error());
+
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
+    std::vector<governance::ServedModelFile> served_files;  // for the model cards
     for (const std::string& arg : options.models) {
         auto [name, path] = split_model_arg(arg);
         for (const server::ServedModel& served : models) {
@@ -128,6 +142,8 @@ int serve_command(const ServeOptions& options) {
             stderr, "souverain: %s weights SHA-256 %s (%.2f s)\n", name.c_str(),
             governance->model_sha256[name].c_str(),
             std::chrono::duration<double>(std::chrono::steady_clock::now() - hash_start).count());
+        served_files.push_back({name, path, governance::read_model_facts((*model)->gguf(), path)});
+        served_files.back().facts.sha256 = governance->model_sha256[name];  // read once only
         server::ServedModel served;
         auto chat_template = (*model)->gguf().get_string("tokenizer.chat_template");
         if (chat_template) {
@@ -158,8 +174,12 @@ int serve_command(const ServeOptions& options) {
         models.push_back(std::move(served));
     }
 
+    // The files' SHA-256 (for the model cards) is computed in the background: start-up does
+    // not wait for it.
+    (*register_endpoints)->serve_model_cards(std::move(served_files), log_model_hash);
     server::HttpServer server(server_options, std::move(models), metrics,
-                              std::move(*knowledge_bases), std::move(governance));
+                              std::move(*knowledge_bases), std::move(governance),
+                              std::move(*register_endpoints));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());

@@ -25,6 +25,8 @@ void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_model_card(CLI::App& app);
+void register_register(CLI::App& app);
 void register_kb(CLI::App& app);
 void register_ingest(CLI::App& app);
 void register_search(CLI::App& app);

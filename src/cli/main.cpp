@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     register_logits(app);
     register_bench(app);
     register_serve(app);
+    register_model_card(app);
+    register_register(app);
     register_kb(app);
     register_ingest(app);
     register_search(app);

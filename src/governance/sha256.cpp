@@ -44,6 +44,28 @@ Result<Sha256Digest> sha256_file(const std::string& path) {
     return digest;
 }
 
+struct Sha256Hasher::State {
+    crypto_hash_sha256_state sodium;
+};
+
+Sha256Hasher::Sha256Hasher() : state_(std::make_unique<State>()) {
+    ensure_sodium();
+    crypto_hash_sha256_init(&state_->sodium);
+}
+
+Sha256Hasher::~Sha256Hasher() = default;
+
+void Sha256Hasher::update(std::string_view bytes) {
+    crypto_hash_sha256_update(&state_->sodium, reinterpret_cast<const unsigned char*>(bytes.data()),
+                              bytes.size());
+}
+
+Sha256Digest Sha256Hasher::finish() {
+    Sha256Digest digest;
+    crypto_hash_sha256_final(&state_->sodium, digest.data());
+    return digest;
+}
+
 std::string to_hex(const Sha256Digest& digest) {
     static const char kHex[] = "0123456789abcdef";
     std::string out;

@@ -19,6 +19,7 @@
 #include "server/kb_routes.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/register_routes.h"
 
 namespace souverain::server {
 
@@ -63,6 +64,7 @@ std::string endpoint_label(const std::string& path) {
     for (const char* known : kKnown) {
         if (path == known) return known;
     }
+    if (std::string label = register_endpoint_label(path); !label.empty()) return label;
     if (path.rfind("/v1/models/", 0) == 0) return "/v1/models/{id}";
     if (std::string kb = kb_endpoint_label(path); !kb.empty()) return kb;
     return "other";
@@ -240,6 +242,8 @@ public:
             for (const ServedModel& model : server_.models_) data.push_back(model_json(model));
             send_json(res, json{{"object", "list"}, {"data", data}}.dump());
         });
+        // Before /v1/models/{id}, whose pattern would take /v1/models/{id}/card.
+        if (server_.register_endpoints_) server_.register_endpoints_->install(http);
         http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = req.matches[1];
             const ServedModel* model = find_model(id);
@@ -277,7 +281,7 @@ private:
         using HR = httplib::Server::HandlerResponse;
         t_request_start = Clock::now();
         const std::vector<std::string>& keys = server_.options_.api_keys;
-        if (!keys.empty() && req.path != "/health") {
+        if (!keys.empty() && req.path != "/health" && !is_public_register_path(req.path)) {
             const std::string header = req.get_header_value("Authorization");
             const std::string prefix = "Bearer ";
             bool ok = false;
@@ -669,12 +673,14 @@ private:
 
 HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                        std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases,
-                       std::unique_ptr<ServerGovernance> governance)
+                       std::unique_ptr<ServerGovernance> governance,
+                       std::unique_ptr<RegisterEndpoints> register_endpoints)
     : options_(std::move(options)),
       models_(std::move(models)),
       metrics_(metrics),
       knowledge_bases_(std::move(knowledge_bases)),
       governance_(std::move(governance)),
+      register_endpoints_(std::move(register_endpoints)),
       http_(std::make_unique<httplib::Server>()),
       routes_(std::make_unique<Routes>(*this)) {
     int n_threads = options_.n_http_threads;

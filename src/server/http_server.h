@@ -28,6 +28,7 @@
 #include "server/metrics.h"
 #include "server/model_runner.h"
 #include "server/server_governance.h"
+#include "server/register_routes.h"
 
 namespace httplib {
 class Server;
@@ -54,10 +55,13 @@ struct ServedModel {
 class HttpServer {
 public:
     // `knowledge_bases` (may be null: no /v1/knowledge-bases routes) serves the knowledge-base
-    // API and the "knowledge_bases" of chat requests (kb_routes.h).
+    // API and the "knowledge_bases" of chat requests (kb_routes.h). `register_endpoints` (may
+    // be null: no register routes) serves /v1/register and the model cards
+    // (register_routes.h).
     HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases = nullptr,
-               std::unique_ptr<ServerGovernance> governance = nullptr);
+               std::unique_ptr<ServerGovernance> governance = nullptr,
+               std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr);
     ~HttpServer();
 
     // Binds the listening socket; fails when the address is taken or invalid.
@@ -78,6 +82,7 @@ private:
     Metrics& metrics_;
     std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases_;
     std::unique_ptr<ServerGovernance> governance_;  // outlives http_: destroyed after it
+    std::unique_ptr<RegisterEndpoints> register_endpoints_;
     std::unique_ptr<httplib::Server> http_;
     std::unique_ptr<Routes> routes_;
     std::atomic<bool> shutting_down_{false};

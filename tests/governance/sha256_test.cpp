@@ -30,5 +30,18 @@ TEST(Sha256, FileDigestEqualsDigestOfItsBytes) {
     EXPECT_FALSE(sha256_file(path + ".missing").ok());
 }
 
+TEST(Sha256, IncrementalHashingOfPiecesEqualsHashingTheWhole) {
+    std::string bytes;
+    for (int idx = 0; idx < 100'000; ++idx) bytes += (char)(idx * 13 % 256);
+    Sha256Hasher hasher;
+    for (size_t pos = 0; pos < bytes.size(); pos += 777) {
+        hasher.update(std::string_view(bytes).substr(pos, 777));
+    }
+    EXPECT_EQ(hasher.finish(), sha256(bytes));
+    Sha256Hasher empty;
+    EXPECT_EQ(to_hex(empty.finish()),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 }  // namespace
 }  // namespace souverain::governance
