@@ -637,6 +637,10 @@ SOUVERAIN_LEGACY_GEMM(gemm_q5_1_q8_1_avx512, Q5_1Kind)
 // These are exactly the u vectors gemm_tile's pack_panel builds, and the arithmetic per (row,
 // column) is gemm_tile's, hence dot_groups<Kind, 1>'s, bit for bit.
 
+#ifndef SOUVERAIN_PACKED_PREFETCH
+#define SOUVERAIN_PACKED_PREFETCH 2048
+#endif
+
 namespace {
 
 constexpr size_t PACKED_SCALE_BYTES = 2 * PANEL_ROWS;
@@ -679,6 +683,9 @@ template <typename Packed, int NCOLS>
 struct PackedMicro {
     using Act = ActLayout<false>;
     static constexpr int PARTIALS = NCOLS == 1 ? 4 : NCOLS == 2 ? 2 : 1;
+    // Software prefetch distance into the panel's levels (0: none). Prefetching past the end
+    // of the buffer is harmless (prefetches do not fault).
+    static constexpr size_t PREFETCH_BYTES = SOUVERAIN_PACKED_PREFETCH;
 
     const uint8_t* levels;  // the panel's level vectors
     const uint8_t* scales;  // the panel's fp16 d, 16 per block
@@ -695,6 +702,11 @@ struct PackedMicro {
         for (int col = 0; col < NCOLS; ++col) {
             isum[col][0] = _mm512_set1_epi32(side[col][block_idx].corr);
             for (int part = 1; part < PARTIALS; ++part) isum[col][part] = _mm512_setzero_si512();
+        }
+        if (PREFETCH_BYTES > 0) {
+            for (size_t line = 0; line < Packed::LEVEL_BYTES; line += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(packed + PREFETCH_BYTES + line),
+                             _MM_HINT_T0);
         }
         for (int quad = 0; quad < 8; ++quad) {
             const __m512i u = Packed::quad_levels(packed, quad);
