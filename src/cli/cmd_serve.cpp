@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -11,8 +12,11 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "governance/audit_log.h"
+#include "governance/sha256.h"
 #include "governance/model_card.h"
 #include "server/http_server.h"
+#include "server/server_governance.h"
 
 namespace souverain::cli {
 
@@ -35,6 +39,8 @@ struct ServeOptions {
     size_t max_body_bytes = 4 * 1024 * 1024;
     std::string data_dir = "souverain-data";
     double shutdown_grace = 10.0;
+    bool audit_keep_texts = false;
+    bool disclosure_notice = false;
 };
 
 // "NAME=PATH" or "PATH" (the name is then the file name without .gguf).
@@ -91,6 +97,20 @@ int serve_command(const ServeOptions& options) {
     // models; opening it first means a bad --data fails before minutes of model loading.
     auto knowledge_bases = retrieval::KnowledgeBaseService::open(options.data_dir);
     if (!knowledge_bases) return report_error(knowledge_bases.error());
+    // The audit log and the signing key of the same directory; open() refuses a log that was
+    // altered, so the server never extends one (souverain audit verify names the record).
+    auto signing_key = governance::SigningKey::load_or_create(options.data_dir);
+    if (!signing_key) return report_error(signing_key.error());
+    auto audit_log = governance::AuditLog::open(options.data_dir);
+    if (!audit_log) return report_error(audit_log.error());
+    auto governance = std::make_unique<server::ServerGovernance>(server::ServerGovernance{
+        nullptr, *signing_key, {}, std::nullopt, options.disclosure_notice});
+    if (options.audit_keep_texts) {
+        auto pseudonym_key = server::load_or_create_pseudonym_key(options.data_dir);
+        if (!pseudonym_key) return report_error(pseudonym_key.error());
+        governance->keep_texts_key = *pseudonym_key;
+    }
+    governance->audit = std::make_unique<server::AuditWriter>(std::move(*audit_log));
 
     // The register (and the model cards' admin fields) lives in the data directory; opened
     // first so that a bad --data fails before the models load.
@@ -111,7 +131,19 @@ int serve_command(const ServeOptions& options) {
         std::fprintf(stderr, "souverain: loading %s from %s\n", name.c_str(), path.c_str());
         auto model = LlamaModel::load(path);
         if (!model) return report_error(model.error());
+        // The weights' SHA-256 goes into every record and receipt. It is computed here, before
+        // listening: a request never waits for it, and /health answers only once it is known
+        // (a 4 GB file takes a few seconds; the time is printed).
+        const auto hash_start = std::chrono::steady_clock::now();
+        auto weights_sha256 = governance::sha256_file(path);
+        if (!weights_sha256) return report_error(weights_sha256.error());
+        governance->model_sha256[name] = governance::to_hex(*weights_sha256);
+        std::fprintf(
+            stderr, "souverain: %s weights SHA-256 %s (%.2f s)\n", name.c_str(),
+            governance->model_sha256[name].c_str(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - hash_start).count());
         served_files.push_back({name, path, governance::read_model_facts((*model)->gguf(), path)});
+        served_files.back().facts.sha256 = governance->model_sha256[name];  // read once only
         server::ServedModel served;
         auto chat_template = (*model)->gguf().get_string("tokenizer.chat_template");
         if (chat_template) {
@@ -146,7 +178,8 @@ int serve_command(const ServeOptions& options) {
     // not wait for it.
     (*register_endpoints)->serve_model_cards(std::move(served_files), log_model_hash);
     server::HttpServer server(server_options, std::move(models), metrics,
-                              std::move(*knowledge_bases), std::move(*register_endpoints));
+                              std::move(*knowledge_bases), std::move(governance),
+                              std::move(*register_endpoints));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());
@@ -213,8 +246,13 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted")
         ->capture_default_str();
     cmd->add_option("--data", options->data_dir,
-                    "Data directory (knowledge bases: /v1/knowledge-bases)")
+                    "Data directory (knowledge bases, the audit log, the signing key)")
         ->capture_default_str();
+    cmd->add_flag(
+        "--audit-keep-texts", options->audit_keep_texts,
+        "Keep prompts and answers in the audit log, pseudonymized (default: hashes only)");
+    cmd->add_flag("--disclosure-notice", options->disclosure_notice,
+                  "Append a visible AI-generated notice, in the user's language, to every answer");
     cmd->add_option("--shutdown-grace", options->shutdown_grace,
                     "Seconds running requests may take to finish on SIGINT/SIGTERM")
         ->capture_default_str();

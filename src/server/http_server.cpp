@@ -11,7 +11,11 @@
 #include <random>
 #include <thread>
 
+#include "governance/canonical_json.h"
+#include "governance/receipt.h"
+#include "governance/tree_head.h"
 #include "server/api_error.h"
+#include "server/audit_routes.h"
 #include "server/kb_routes.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
@@ -66,6 +70,81 @@ std::string endpoint_label(const std::string& path) {
     return "other";
 }
 
+// When the current request arrived: set by the pre-routing gate on the thread that then runs
+// the whole request (httplib serves one request per thread at a time).
+thread_local Clock::time_point t_request_start = Clock::now();
+
+// What a request's audit record needs besides its outcome.
+struct AuditContext {
+    Clock::time_point start;
+    std::string endpoint;
+    std::string key_id;
+    std::string input_sha256;
+    std::string model;
+    std::string model_sha256;
+    std::vector<governance::SourceRef> sources;
+    std::string prompt_text;    // kept only under the keep-texts policy, pseudonymized
+    std::string language_text;  // what the visible notice's language is detected from
+};
+
+AuditContext begin_audit(const httplib::Request& req, const std::string& endpoint) {
+    AuditContext ctx;
+    ctx.start = t_request_start;
+    ctx.endpoint = endpoint;
+    ctx.key_id = api_key_id(req.get_header_value("Authorization"));
+    ctx.input_sha256 = request_sha256(req.body);
+    return ctx;
+}
+
+// Appends the record of a finished request. With `wait`, returns once it is durable (false
+// when the append failed); without, queues it and returns true. No governance: true.
+bool audit_request(ServerGovernance* gov, const AuditContext& ctx, int status, const Usage& usage,
+                   const std::string& output_sha256, std::string_view output_text,
+                   bool wait = true) {
+    if (gov == nullptr || !gov->audit) return true;
+    governance::AuditRecord record;
+    record.time_ms = governance::unix_time_ms();
+    record.tenant = kDefaultTenant;
+    record.key_id = ctx.key_id;
+    record.endpoint = ctx.endpoint;
+    record.model = ctx.model;
+    record.model_sha256 = ctx.model_sha256;
+    record.sources = ctx.sources;
+    record.input_sha256 = ctx.input_sha256;
+    record.output_sha256 = output_sha256;
+    record.prompt_tokens = usage.prompt_tokens;
+    record.completion_tokens = usage.completion_tokens;
+    record.latency_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ctx.start).count();
+    record.status = status;
+    if (gov->keep_texts_key) {
+        governance::attach_pseudonymized_texts(record, ctx.prompt_text, output_text,
+                                               *gov->keep_texts_key);
+    }
+    auto appended = gov->audit->submit(std::move(record));
+    if (!wait) return true;
+    return appended.get().ok();
+}
+
+// The output hash of a generation: the SHA-256 of the text when there is one choice (the
+// receipt's output_sha256, so record and receipt meet); with n choices, the SHA-256 of their
+// n hex digests concatenated in order.
+std::string choices_sha256(const std::vector<ChoiceResult>& choices) {
+    if (choices.size() == 1) return text_sha256(choices[0].text);
+    std::string digests;
+    for (const ChoiceResult& choice : choices) digests += text_sha256(choice.text);
+    return text_sha256(digests);
+}
+
+std::string choices_text(const std::vector<ChoiceResult>& choices) {
+    std::string text;
+    for (size_t idx = 0; idx < choices.size(); ++idx) {
+        if (idx > 0) text += "\n\n";
+        text += choices[idx].text;
+    }
+    return text;
+}
+
 // What the HTTP thread keeps while a response streams out.
 struct StreamState {
     std::shared_ptr<RequestChannel> channel;
@@ -82,6 +161,25 @@ struct StreamState {
     Usage usage;
     int32_t n_done = 0;
     Clock::time_point last_write = Clock::now();
+    // Governance (null: none). The finish chunks carry receipts, so with governance they are
+    // held until every choice is done and the record is durable.
+    ServerGovernance* gov = nullptr;
+    AuditContext audit;
+    bool audited = false;
+    std::string notice;  // the visible disclosure notice appended to each text, or ""
+    std::string held;    // finish chunks waiting for the record
+
+    nlohmann::json disclosure(const std::string& text) const {
+        return governance::ai_disclosure_json(governance::sign_receipt(
+            gov->key, header.model, audit.model_sha256, audit.sources, text, header.created));
+    }
+    // The record of this request; false when it could not be made durable.
+    bool finish_audit(int status, bool wait = true) {
+        audited = true;
+        const bool generated = status == 200;
+        return audit_request(gov, audit, status, usage, generated ? choices_sha256(choices) : "",
+                             generated ? choices_text(choices) : "", wait);
+    }
 };
 
 std::string sse(const std::string& data) {
@@ -157,13 +255,31 @@ public:
         http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
             completion(req, res);
         });
-        if (server_.knowledge_bases_) install_kb_routes(http, *server_.knowledge_bases_);
+        ServerGovernance* gov = server_.governance_.get();
+        if (server_.knowledge_bases_) {
+            SearchObserver on_search;
+            if (gov) {
+                on_search = [gov](const httplib::Request& req, const std::string& kb, int status,
+                                  const json* hits) {
+                    AuditContext ctx = begin_audit(req, "/v1/knowledge-bases/{name}/search");
+                    if (hits) ctx.sources = sources_from_citations(*hits, kb);
+                    // The answer is the hits: hashed in canonical form, as requests are.
+                    const std::string output =
+                        hits ? governance::canonical_json(*hits) : std::string();
+                    ctx.prompt_text = req.body;
+                    audit_request(gov, ctx, status, {}, hits ? text_sha256(output) : "", output);
+                };
+            }
+            install_kb_routes(http, *server_.knowledge_bases_, std::move(on_search));
+        }
+        if (gov && gov->audit) install_audit_routes(http, gov->audit->log());
     }
 
 private:
     // API keys and shutdown, before any route runs.
     httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
         using HR = httplib::Server::HandlerResponse;
+        t_request_start = Clock::now();
         const std::vector<std::string>& keys = server_.options_.api_keys;
         if (!keys.empty() && req.path != "/health" && !is_public_register_path(req.path)) {
             const std::string header = req.get_header_value("Authorization");
@@ -202,12 +318,29 @@ private:
         return nullptr;
     }
 
+    // Sends an error answered before generation began, after its audit record.
+    void fail(httplib::Response& res, const AuditContext& audit, const ApiError& error) {
+        audit_request(server_.governance_.get(), audit, error.status, {}, "", "");
+        send_error(res, error);
+    }
+
+    void name_model(AuditContext& audit, const std::string& model) const {
+        audit.model = model;
+        if (server_.governance_) audit.model_sha256 = server_.governance_->weights_sha256(model);
+    }
+
     void chat(const httplib::Request& req, httplib::Response& res) {
+        AuditContext audit = begin_audit(req, "/v1/chat/completions");
         auto parsed = parse_chat_completion_request(req.body);
-        if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(res, audit, *error);
         ChatCompletionRequest& request = std::get<ChatCompletionRequest>(parsed);
+        name_model(audit, request.options.model);
+        for (const ChatMessage& message : request.messages) {
+            audit.prompt_text += message.role + ": " + message.content + "\n";
+            if (message.role == "user") audit.language_text = message.content;
+        }
         ServedModel* model = find_model(request.options.model);
-        if (!model) return send_error(res, model_not_found(request.options.model));
+        if (!model) return fail(res, audit, model_not_found(request.options.model));
 
         auto render = [model](const std::vector<ChatMessage>& messages) {
             return render_chat_tokens(model->chat_template, model->runner->model().vocab(),
@@ -217,72 +350,77 @@ private:
         std::optional<json> citations;
         if (request.knowledge_bases.empty()) {
             Result<std::vector<int32_t>> rendered = render(request.messages);
-            if (!rendered) return send_error(res, chat_template_error(rendered.error()));
+            if (!rendered) return fail(res, audit, chat_template_error(rendered.error()));
             tokens = std::move(*rendered);
         } else {
             auto grounded = ground_chat(server_.knowledge_bases_.get(), request,
                                         model->runner->n_ctx(), render);
-            if (auto* error = std::get_if<ApiError>(&grounded)) return send_error(res, *error);
+            if (auto* error = std::get_if<ApiError>(&grounded)) return fail(res, audit, *error);
             tokens = std::move(std::get<GroundedChat>(grounded).tokens);
             citations = std::move(std::get<GroundedChat>(grounded).citations);
+            audit.sources = sources_from_citations(*citations);
         }
-        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/true, "",
-                 std::move(citations));
+        generate(res, std::move(audit), *model, request.options, std::move(tokens), /*chat=*/true,
+                 "", std::move(citations));
     }
 
     void completion(const httplib::Request& req, httplib::Response& res) {
+        AuditContext audit = begin_audit(req, "/v1/completions");
         auto parsed = parse_completion_request(req.body);
-        if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(res, audit, *error);
         CompletionRequest& request = std::get<CompletionRequest>(parsed);
+        name_model(audit, request.options.model);
         ServedModel* model = find_model(request.options.model);
-        if (!model) return send_error(res, model_not_found(request.options.model));
+        if (!model) return fail(res, audit, model_not_found(request.options.model));
         const Vocab& vocab = model->runner->model().vocab();
         std::vector<int32_t> tokens;
         std::string echo_text;
         if (auto* text = std::get_if<std::string>(&request.prompt)) {
             tokens = vocab.tokenize(*text, /*add_special=*/true, /*parse_special=*/true);
             if (request.echo) echo_text = *text;
+            audit.prompt_text = *text;
+            audit.language_text = *text;
         } else {
             tokens = std::get<std::vector<int32_t>>(request.prompt);
             for (size_t idx = 0; idx < tokens.size(); ++idx) {
                 if (tokens[idx] >= vocab.n_tokens()) {
-                    return send_error(
-                        res, invalid_value("prompt[" + std::to_string(idx) + "]",
-                                           "token id " + std::to_string(tokens[idx]) +
-                                               " is outside the vocabulary of " +
-                                               std::to_string(vocab.n_tokens()) + " tokens"));
+                    return fail(res, audit,
+                                invalid_value("prompt[" + std::to_string(idx) + "]",
+                                              "token id " + std::to_string(tokens[idx]) +
+                                                  " is outside the vocabulary of " +
+                                                  std::to_string(vocab.n_tokens()) + " tokens"));
                 }
             }
             if (request.echo) echo_text = vocab.detokenize(tokens, /*remove_special=*/false);
         }
-        generate(req, res, *model, request.options, std::move(tokens), /*chat=*/false,
-                 std::move(echo_text));
+        generate(res, std::move(audit), *model, request.options, std::move(tokens),
+                 /*chat=*/false, std::move(echo_text));
     }
 
-    void generate(const httplib::Request&, httplib::Response& res, ServedModel& model,
+    void generate(httplib::Response& res, AuditContext audit, ServedModel& model,
                   const GenerationOptions& options, std::vector<int32_t> prompt, bool chat,
                   std::string echo_text, std::optional<json> citations = std::nullopt) {
         const int64_t n_ctx = model.runner->n_ctx();
         const int64_t n_prompt = (int64_t)prompt.size();
         if (n_prompt == 0) {
-            return send_error(res,
-                              invalid_value(chat ? "messages" : "prompt", "the prompt is empty"));
+            return fail(res, audit,
+                        invalid_value(chat ? "messages" : "prompt", "the prompt is empty"));
         }
         if (n_prompt >= n_ctx) {
-            return send_error(res,
-                              context_length_exceeded(
-                                  chat ? "messages" : "prompt",
-                                  "the prompt is " + std::to_string(n_prompt) +
-                                      " tokens long; the context holds " + std::to_string(n_ctx) +
-                                      " tokens, and at least one must be left to generate"));
+            return fail(res, audit,
+                        context_length_exceeded(
+                            chat ? "messages" : "prompt",
+                            "the prompt is " + std::to_string(n_prompt) +
+                                " tokens long; the context holds " + std::to_string(n_ctx) +
+                                " tokens, and at least one must be left to generate"));
         }
         if (options.max_tokens && n_prompt + *options.max_tokens > n_ctx) {
-            return send_error(
-                res, context_length_exceeded(
-                         "max_tokens",
-                         "the prompt (" + std::to_string(n_prompt) + " tokens) plus max_tokens (" +
-                             std::to_string(*options.max_tokens) + ") exceed the context of " +
-                             std::to_string(n_ctx) + " tokens"));
+            return fail(res, audit,
+                        context_length_exceeded(
+                            "max_tokens",
+                            "the prompt (" + std::to_string(n_prompt) +
+                                " tokens) plus max_tokens (" + std::to_string(*options.max_tokens) +
+                                ") exceed the context of " + std::to_string(n_ctx) + " tokens"));
         }
         const int32_t max_tokens =
             options.max_tokens ? *options.max_tokens : (int32_t)(n_ctx - n_prompt);
@@ -300,6 +438,12 @@ private:
         state->choices.resize((size_t)options.n);
         state->started.assign((size_t)options.n, false);
         state->done.assign((size_t)options.n, false);
+        ServerGovernance* gov = server_.governance_.get();
+        if (gov && gov->disclosure_notice)
+            state->notice = disclosure_notice_for(audit.language_text);
+        if (!gov || !gov->keep_texts_key) audit.prompt_text.clear();
+        state->gov = gov;
+        state->audit = std::move(audit);
 
         const uint64_t seed = options.seed ? *options.seed : std::random_device{}();
         std::vector<GenerationJob> jobs;
@@ -325,15 +469,23 @@ private:
             jobs.push_back(std::move(job));
         }
         if (!model.runner->submit(std::move(jobs))) {
-            return send_error(res, overloaded(server_.shutting_down_
-                                                  ? "the server is shutting down"
+            return fail(
+                res, state->audit,
+                overloaded(server_.shutting_down_ ? "the server is shutting down"
                                                   : "every slot is busy and the queue is full; "
                                                     "retry later"));
         }
 
+        // A request that ends without its record (the client went away) is still audited,
+        // with status 499 (client closed request, as nginx names it) and no output.
         auto releaser = [state](bool success) {
             if (!success) state->channel->cancel();
+            if (!state->audited) state->finish_audit(499, /*wait=*/false);
         };
+        if (gov) {
+            res.set_header("X-AI-Generated", "true");
+            res.set_header("X-Souverain-Receipt-Key", gov->key.key_id());
+        }
         if (options.stream) {
             res.set_header("Cache-Control", "no-cache");
             res.set_header("X-Accel-Buffering", "no");
@@ -384,6 +536,7 @@ private:
                 ChunkContent echo;
                 echo.choice = event.choice;
                 echo.text = state.echo_text;
+                state.choices[choice].text += state.echo_text;
                 out += chunk(echo);
             }
         }
@@ -393,30 +546,55 @@ private:
                 content.choice = event.choice;
                 content.text = event.text;
                 if (state.with_logprobs) content.logprobs = &event.logprobs;
+                state.choices[choice].text += event.text;
                 out += chunk(content);
                 return write(out);
             }
             case GenerationEvent::Kind::DONE: {
+                ChoiceResult& result = state.choices[choice];
+                if (!state.notice.empty()) {
+                    ChunkContent note;
+                    note.choice = event.choice;
+                    note.text = state.notice;
+                    result.text += state.notice;
+                    out += chunk(note);
+                }
                 ChunkContent last;
                 last.choice = event.choice;
                 last.finish = event.finish_reason;
-                out += chunk(last);
+                if (state.gov) {
+                    // The receipt covers the choice's whole text as streamed (echo and notice
+                    // included); the chunk waits for the record (held below).
+                    result.ai_disclosure = state.disclosure(result.text);
+                    last.ai_disclosure = &result.ai_disclosure;
+                    state.held += chunk(last);
+                } else {
+                    out += chunk(last);
+                }
                 state.done[choice] = true;
                 state.usage.prompt_tokens = event.n_prompt_tokens;
                 state.usage.completion_tokens += event.n_completion_tokens;
                 if (++state.n_done == (int32_t)state.done.size()) {
-                    if (state.include_usage)
-                        out += sse(usage_chunk(state.header, state.chat, state.usage));
+                    if (!state.finish_audit(200)) {
+                        out += sse(internal_error("the audit record could not be written").body());
+                    } else {
+                        out += state.held;
+                        if (state.include_usage)
+                            out += sse(usage_chunk(state.header, state.chat, state.usage));
+                    }
                     out += sse("[DONE]");
                     if (!write(out)) return false;
                     sink.done();
                     return true;
                 }
+                if (out.empty()) return true;
                 return write(out);
             }
             case GenerationEvent::Kind::ERROR: {
                 state.channel->cancel();  // the other choices stop too
-                out += sse(api_error_from(event.error).body());
+                const ApiError error = api_error_from(event.error);
+                state.finish_audit(error.status);
+                out += sse(error.body());
                 out += sse("[DONE]");
                 if (!write(out)) return false;
                 sink.done();
@@ -453,6 +631,19 @@ private:
                 if (!state.echo_text.empty()) {
                     for (ChoiceResult& c : state.choices) c.text = state.echo_text + c.text;
                 }
+                if (state.gov) {
+                    for (ChoiceResult& c : state.choices) {
+                        c.text += state.notice;
+                        c.ai_disclosure = state.disclosure(c.text);
+                    }
+                    if (!state.finish_audit(200)) {
+                        const std::string body =
+                            internal_error("the audit record could not be written").body();
+                        if (!sink.write(body.data(), body.size())) return false;
+                        sink.done();
+                        return true;
+                    }
+                }
                 const std::string body =
                     state.chat ? chat_completion_body(state.header, state.choices,
                                                       state.with_logprobs, state.usage,
@@ -466,7 +657,9 @@ private:
             case GenerationEvent::Kind::ERROR: {
                 state.channel->cancel();
                 // The status line (200) is already sent; the body says what went wrong.
-                const std::string body = api_error_from(event.error).body();
+                const ApiError error = api_error_from(event.error);
+                state.finish_audit(error.status);
+                const std::string body = error.body();
                 if (!sink.write(body.data(), body.size())) return false;
                 sink.done();
                 return true;
@@ -480,11 +673,13 @@ private:
 
 HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                        std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases,
+                       std::unique_ptr<ServerGovernance> governance,
                        std::unique_ptr<RegisterEndpoints> register_endpoints)
     : options_(std::move(options)),
       models_(std::move(models)),
       metrics_(metrics),
       knowledge_bases_(std::move(knowledge_bases)),
+      governance_(std::move(governance)),
       register_endpoints_(std::move(register_endpoints)),
       http_(std::make_unique<httplib::Server>()),
       routes_(std::make_unique<Routes>(*this)) {

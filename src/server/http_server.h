@@ -7,8 +7,16 @@
 // per event. A failed write (the client went away) cancels the request, which frees its
 // slots at the runner's next step.
 //
-// Ownership: the server owns the runners and the knowledge-base service. Thread-safety: run()
-// blocks on the calling thread; shutdown() may be called from another thread.
+// Governance (when given, server_governance.h): every chat completion, completion and
+// knowledge-base search appends one audit record (errors and abandoned requests too), and
+// generated answers carry AI-Act disclosures: headers `X-AI-Generated: true` and
+// `X-Souverain-Receipt-Key: KEY_ID`, and an `ai_disclosure` object with a signed receipt in
+// the body or in each choice's finish chunk (openai_response.h). The record is durable before
+// the final body or the finish chunks are sent, so a receipt a client holds always has its
+// record; the auditors' routes are audit_routes.h.
+//
+// Ownership: the server owns the runners, the knowledge-base service and the governance.
+// Thread-safety: run() blocks on the calling thread; shutdown() may be called from another thread.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -19,6 +27,7 @@
 #include "server/chat_template.h"
 #include "server/metrics.h"
 #include "server/model_runner.h"
+#include "server/server_governance.h"
 #include "server/register_routes.h"
 
 namespace httplib {
@@ -51,6 +60,7 @@ public:
     // (register_routes.h).
     HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases = nullptr,
+               std::unique_ptr<ServerGovernance> governance = nullptr,
                std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr);
     ~HttpServer();
 
@@ -71,6 +81,7 @@ private:
     std::vector<ServedModel> models_;
     Metrics& metrics_;
     std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases_;
+    std::unique_ptr<ServerGovernance> governance_;  // outlives http_: destroyed after it
     std::unique_ptr<RegisterEndpoints> register_endpoints_;
     std::unique_ptr<httplib::Server> http_;
     std::unique_ptr<Routes> routes_;

@@ -121,7 +121,8 @@ std::string kb_endpoint_label(const std::string& path) {
     return "";
 }
 
-void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service) {
+void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
+                       SearchObserver on_search) {
     KnowledgeBaseService* kbs = &service;
     http.Post("/v1/knowledge-bases", [kbs](const httplib::Request& req, httplib::Response& res) {
         auto parsed = parse_create_kb_request(req.body);
@@ -189,30 +190,35 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service) {
                     if (!removed) return send_error(res, api_error_from(removed.error()));
                     send_json(res, 200, deleted_json(document, "knowledge_base.document.deleted"));
                 });
-    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)",
-              [kbs](const httplib::Request& req, httplib::Response& res) {
-                  auto parsed = parse_kb_search_request(req.body);
-                  if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
-                  const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
-                  if (Status mode = retrieval::check_search_mode(request.mode); !mode) {
-                      ApiError error = api_error_from(mode.error());
-                      error.param = "mode";
-                      return send_error(res, error);
-                  }
-                  retrieval::SearchOptions options;
-                  options.top_k = (size_t)request.top_k;
-                  for (const auto& [key, value] : request.filters) {
-                      options.filter_terms.push_back(retrieval::filter_term(key, value));
-                  }
-                  Result<std::vector<retrieval::SearchHit>> hits =
-                      kbs->search(req.matches[1], request.query, options);
-                  if (!hits) return send_error(res, api_error_from(hits.error()));
-                  json list = json::array();
-                  for (const retrieval::SearchHit& hit : *hits) {
-                      list.push_back(retrieval::search_hit_json(hit));
-                  }
-                  send_json(res, 200, {{"hits", list}});
-              });
+    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)", [kbs, on_search](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+        const std::string kb = req.matches[1];
+        auto fail = [&](const ApiError& error) {
+            if (on_search) on_search(req, kb, error.status, nullptr);
+            send_error(res, error);
+        };
+        auto parsed = parse_kb_search_request(req.body);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(*error);
+        const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
+        if (Status mode = retrieval::check_search_mode(request.mode); !mode) {
+            ApiError error = api_error_from(mode.error());
+            error.param = "mode";
+            return fail(error);
+        }
+        retrieval::SearchOptions options;
+        options.top_k = (size_t)request.top_k;
+        for (const auto& [key, value] : request.filters) {
+            options.filter_terms.push_back(retrieval::filter_term(key, value));
+        }
+        Result<std::vector<retrieval::SearchHit>> hits = kbs->search(kb, request.query, options);
+        if (!hits) return fail(api_error_from(hits.error()));
+        json list = json::array();
+        for (const retrieval::SearchHit& hit : *hits) {
+            list.push_back(retrieval::search_hit_json(hit));
+        }
+        if (on_search) on_search(req, kb, 200, &list);
+        send_json(res, 200, {{"hits", list}});
+    });
 }
 
 std::variant<GroundedChat, ApiError> ground_chat(KnowledgeBaseService* service,

@@ -23,6 +23,7 @@
 //
 // Thread-safety: handlers run on httplib's threads; the KnowledgeBaseService serializes them.
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -35,12 +36,19 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace souverain::server {
 
+// Called by the search route once its answer is known and before it is sent (the audit log
+// records searches): the base, the HTTP status, and the hits array (null on error).
+using SearchObserver = std::function<void(const httplib::Request& req, const std::string& kb,
+                                          int status, const nlohmann::json* hits)>;
+
 // Installs the routes above. `service` must outlive `http`'s serving.
-void install_kb_routes(httplib::Server& http, retrieval::KnowledgeBaseService& service);
+void install_kb_routes(httplib::Server& http, retrieval::KnowledgeBaseService& service,
+                       SearchObserver on_search = nullptr);
 
 // The metrics label of a knowledge-base path ("/v1/knowledge-bases/{name}/search"), or ""
 // when `path` is not one (names never become labels: they would grow the metrics unbounded).

@@ -70,6 +70,12 @@ json base(const ResponseHeader& header, const char* object) {
             {"system_fingerprint", "souverain"}};
 }
 
+void add_disclosure(json& body, const std::vector<ChoiceResult>& choices) {
+    if (!choices.empty() && !choices[0].ai_disclosure.is_null()) {
+        body["ai_disclosure"] = choices[0].ai_disclosure;
+    }
+}
+
 }  // namespace
 
 std::string make_response_id(const std::string& prefix) {
@@ -91,10 +97,12 @@ std::string chat_completion_body(const ResponseHeader& header,
                         {"message", {{"role", "assistant"}, {"content", choice.text}}},
                         {"logprobs", with_logprobs ? chat_logprobs(choice.logprobs) : json()},
                         {"finish_reason", finish_reason_name(choice.finish_reason)}});
+        if (!choice.ai_disclosure.is_null()) list.back()["ai_disclosure"] = choice.ai_disclosure;
     }
     out["choices"] = list;
     out["usage"] = usage_json(usage);
     if (citations) out["citations"] = *citations;
+    add_disclosure(out, choices);
     return dump(out);
 }
 
@@ -109,9 +117,11 @@ std::string text_completion_body(const ResponseHeader& header,
                         {"text", choice.text},
                         {"logprobs", with_logprobs ? text_logprobs(choice.logprobs, 0) : json()},
                         {"finish_reason", finish_reason_name(choice.finish_reason)}});
+        if (!choice.ai_disclosure.is_null()) list.back()["ai_disclosure"] = choice.ai_disclosure;
     }
     out["choices"] = list;
     out["usage"] = usage_json(usage);
+    add_disclosure(out, choices);
     return dump(out);
 }
 
@@ -127,6 +137,7 @@ std::string chat_chunk(const ResponseHeader& header, const ChunkContent& content
           {"finish_reason", content.finish ? json(finish_reason_name(*content.finish)) : json()}}});
     if (usage_null) out["usage"] = nullptr;
     if (content.citations) out["citations"] = *content.citations;
+    if (content.ai_disclosure) out["ai_disclosure"] = *content.ai_disclosure;
     return dump(out);
 }
 
@@ -138,6 +149,7 @@ std::string text_chunk(const ResponseHeader& header, const ChunkContent& content
           {"logprobs", content.logprobs ? text_logprobs(*content.logprobs, 0) : json()},
           {"finish_reason", content.finish ? json(finish_reason_name(*content.finish)) : json()}}});
     if (usage_null) out["usage"] = nullptr;
+    if (content.ai_disclosure) out["ai_disclosure"] = *content.ai_disclosure;
     return dump(out);
 }
 

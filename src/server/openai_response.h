@@ -27,6 +27,9 @@ struct ChoiceResult {
     std::string text;
     FinishReason finish_reason = FinishReason::STOP;
     std::vector<TokenLogprob> logprobs;
+    // AI-Act disclosure of this choice's text ({"generated": true, "receipt": {...}},
+    // governance/receipt.h); null when the server does not disclose (no governance set up).
+    nlohmann::json ai_disclosure;
 };
 
 // What every object of one response shares.
@@ -40,6 +43,9 @@ struct ResponseHeader {
 std::string make_response_id(const std::string& prefix);
 
 // `citations` (answers grounded in knowledge bases): a top-level "citations" array.
+// Disclosure: each choice carries its own "ai_disclosure" (its receipt covers that choice's
+// text), and the body's top-level "ai_disclosure" repeats the first choice's, so that a body
+// with one choice is itself a verifiable receipt (`souverain receipt verify BODY.json`).
 std::string chat_completion_body(const ResponseHeader& header,
                                  const std::vector<ChoiceResult>& choices, bool with_logprobs,
                                  const Usage& usage, const nlohmann::json* citations = nullptr);
@@ -57,6 +63,9 @@ struct ChunkContent {
     const std::vector<TokenLogprob>* logprobs = nullptr;  // null: "logprobs": null
     std::optional<FinishReason> finish;
     const nlohmann::json* citations = nullptr;  // a top-level "citations" array (chat only)
+    // A top-level "ai_disclosure" object: in a choice's finish chunk, covering the whole text
+    // of that choice as streamed.
+    const nlohmann::json* ai_disclosure = nullptr;
 };
 std::string chat_chunk(const ResponseHeader& header, const ChunkContent& content, bool usage_null);
 std::string text_chunk(const ResponseHeader& header, const ChunkContent& content, bool usage_null);

@@ -1,0 +1,71 @@
+#pragma once
+// What the server needs to govern generated answers: the audit writer, the signing key of
+// AI-Act receipts, the weights SHA-256 of every served model, and the policy flags. Built by
+// `souverain serve` from the data directory; HttpServer works without one (tests), and then
+// neither audits nor discloses.
+//
+// Policy (until tenants exist, one for the whole server, tenant "default"):
+// - keep_texts: records keep the prompt and the answer, pseudonymized (pii_pseudonymizer.h)
+//   under the data directory's pseudonym key; off by default, the log then holds hashes only.
+// - disclosure_notice: a short visible notice, in the language of the user's last message, is
+//   appended to every generated text (receipts and hashes cover the text as sent).
+//
+// Ownership: owns the AuditWriter. Thread-safety: immutable after construction except
+// through AuditWriter, whose methods are thread-safe; the free functions are pure.
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "governance/pii_pseudonymizer.h"
+#include "governance/signing_key.h"
+#include "governance/source_ref.h"
+#include "server/audit_writer.h"
+
+namespace souverain::server {
+
+struct ServerGovernance {
+    std::unique_ptr<AuditWriter> audit;
+    governance::SigningKey key;
+    std::map<std::string, std::string> model_sha256;         // model name -> hex SHA-256 of weights
+    std::optional<governance::PseudonymKey> keep_texts_key;  // set: keep texts, pseudonymized
+    bool disclosure_notice = false;
+
+    std::string weights_sha256(const std::string& model) const {
+        auto it = model_sha256.find(model);
+        return it == model_sha256.end() ? "" : it->second;
+    }
+};
+
+inline constexpr const char* kDefaultTenant = "default";
+inline constexpr const char* kPseudonymKeyFile = "audit_pseudonym.key";
+
+// The data directory's pseudonym key for kept texts (64 hex characters, mode 0600), created
+// on first use.
+Result<governance::PseudonymKey> load_or_create_pseudonym_key(const std::string& data_dir);
+
+// The audit key id of a request: "key-" and the first 16 hex characters of the SHA-256 of the
+// bearer token, or "anonymous" without one. The key itself never reaches the log.
+std::string api_key_id(std::string_view authorization_header);
+
+// SHA-256 (hex) of the request as hashed in the log: its canonical JSON (sorted keys, no
+// whitespace) when the body is JSON, so formatting does not change it; the raw bytes otherwise.
+std::string request_sha256(std::string_view body);
+
+std::string text_sha256(std::string_view text);
+
+// The sources named by a "citations" array (retrieval/grounded_answer.h citations_json) or by
+// a search's "hits" array (which name no base: `kb` is used): knowledge base, document id,
+// chunk id, in order.
+std::vector<governance::SourceRef> sources_from_citations(const nlohmann::json& citations,
+                                                          const std::string& kb = "");
+
+// The visible notice for text in `language_of` (fr, de, lb; English otherwise), with its
+// leading blank line.
+std::string disclosure_notice_for(std::string_view language_of);
+
+}  // namespace souverain::server
