@@ -1,5 +1,6 @@
 #include "governance/register_page.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -532,9 +533,16 @@ a:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }
                 "</h1>\n<p class=\"lead\">" + html_escape(l_.intro) + "</p>\n<p class=\"meta\">";
         out_ +=
             std::to_string(n) + " " + html_escape(n == 1 ? l_.assistant_one : l_.assistant_many);
-        if (!document_.generated_at.empty()) {
-            out_ += " \u00b7 " + html_escape(l_.generated) + " " +
-                    html_escape(date_text(document_.generated_at, l_));
+        // The register changed last when its most recent record did (ISO 8601 compares as
+        // text); an empty register is dated by its publication.
+        std::string updated;
+        for (const RegisterEntry& entry : document_.entries) {
+            updated = std::max(updated, entry.assistant.updated_at);
+        }
+        if (updated.empty()) updated = document_.generated_at;
+        if (!updated.empty()) {
+            out_ +=
+                " \u00b7 " + html_escape(l_.generated) + " " + html_escape(date_text(updated, l_));
         }
         out_ += "</p>\n</div>\n</header>\n";
     }

@@ -150,6 +150,21 @@ TEST(RegisterPage, LanguageSetsTheLangAttributeAndTheLabels) {
     EXPECT_NE(unknown.error().message.find("en, fr or de"), std::string::npos);
 }
 
+TEST(RegisterPage, TheRegisterIsDatedByItsLatestChange) {
+    Assistant older = sample_assistant();
+    older.name = "Older";
+    older.updated_at = "2024-11-05T10:00:00Z";
+    Assistant newer = sample_assistant();
+    newer.updated_at = "2025-01-20T10:00:00Z";
+    RegisterDocument document = document_of({older, newer});
+    document.generated_at = "2025-06-30T10:00:00Z";
+    const std::string html = render_register_html(document, PageLanguage::EN);
+    EXPECT_NE(html.find("2 assistants \u00b7 Updated on 20 January 2025"), std::string::npos);
+    EXPECT_NE(render_register_html(document_of({}), PageLanguage::EN)
+                  .find("Updated on 12 March 2025"),  // generated_at
+              std::string::npos);
+}
+
 TEST(RegisterPage, EmptyFieldsAndAnEmptyRegisterAreSaidPlainly) {
     Assistant a = sample_assistant();
     a.impact_assessment.clear();
