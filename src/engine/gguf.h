@@ -98,6 +98,9 @@ public:
 
     uint32_t version() const { return version_; }
     size_t file_size() const { return size_; }
+    // True when the bytes are a private read-only mapping of the file (open()), whose pages
+    // may be dropped and read back from the file; false for caller-owned memory.
+    bool is_file_mapping() const { return mapping_ != nullptr; }
     uint64_t alignment() const { return alignment_; }
     // Start of the tensor data section. A file without tensors may end before the alignment
     // padding (real vocab-only files do); data_offset() is then clamped to file_size().

@@ -235,15 +235,18 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::from_gguf(std::unique_ptr<GgufFi
     // Matmul weights into the kernels' panel layout where this CPU's level has one.
     std::vector<WeightMatrix*> matrices;
     std::vector<bool> release_source;
+    // Pages are handed back only from a file mapping: caller-owned bytes (from_memory) would
+    // be zeroed, not re-read.
+    const bool may_release = file.is_file_mapping();
     for (LlamaLayer& layer : model->layers_) {
         for (WeightMatrix* w : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate,
                                 &layer.w_up, &layer.w_down}) {
             matrices.push_back(w);
-            release_source.push_back(true);
+            release_source.push_back(may_release);
         }
     }
     matrices.push_back(&model->output_);
-    release_source.push_back(model->output_.data != model->token_embd_.data);
+    release_source.push_back(may_release && model->output_.data != model->token_embd_.data);
     model->packed_weights_.pack(matrices, release_source,
                                 (int)std::max(1u, std::thread::hardware_concurrency()));
 
