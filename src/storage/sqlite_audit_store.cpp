@@ -2,10 +2,10 @@
 // appends (one transaction: the record and the tree head signed after it).
 #include <sqlite3.h>
 
-#include <filesystem>
 #include <mutex>
 
 #include "storage/audit_store.h"
+#include "storage/sqlite_database.h"
 #include "storage/sqlite_statement.h"
 
 namespace souverain::storage {
@@ -173,18 +173,9 @@ private:
         return Status::success();
     }
 
-    Status exec(const char* sql) {
-        char* message = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-            std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
-            sqlite3_free(message);
-            return make_error(ErrorCode::IO, std::string("audit store: ") + text);
-        }
-        return Status::success();
-    }
-
+    Status exec(const char* sql) { return exec_sql(db_, sql, "audit store: "); }
     Error sql_error(const std::string& what) {
-        return make_error(ErrorCode::IO, "audit store: " + what + ": " + sqlite3_errmsg(db_));
+        return storage::sql_error(db_, "audit store: ", what);
     }
 
     std::mutex mutex_;  // serializes every use of db_
@@ -194,27 +185,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<AuditStore>> open_sqlite_audit_store(const std::string& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) {
-        return make_error(ErrorCode::IO,
-                          "cannot create data directory '" + data_dir + "': " + ec.message());
-    }
-    const std::string path = (std::filesystem::path(data_dir) / "souverain.db").string();
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
-        std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        return make_error(ErrorCode::IO, "cannot open audit store '" + path + "': " + message);
-    }
-    auto store = std::make_unique<SqliteAuditStore>(db);
-    Status status = store->init();
-    if (!status) {
-        return make_error(status.error().code,
-                          "cannot open audit store '" + path + "': " + status.error().message);
-    }
-    return std::unique_ptr<AuditStore>(std::move(store));
+    return open_sqlite_backend<AuditStore, SqliteAuditStore>(data_dir, "audit store");
 }
 
 }  // namespace souverain::storage

@@ -2,10 +2,10 @@
 #include <sqlite3.h>
 
 #include <ctime>
-#include <filesystem>
 #include <mutex>
 
 #include "storage/register_store.h"
+#include "storage/sqlite_database.h"
 #include "storage/sqlite_statement.h"
 
 namespace souverain::storage {
@@ -215,18 +215,9 @@ private:
                                select.column_string(2), select.column_int(3), select.column_int(4)};
     }
 
-    Status exec(const char* sql) {
-        char* message = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-            std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
-            sqlite3_free(message);
-            return make_error(ErrorCode::IO, std::string("register store: ") + text);
-        }
-        return Status::success();
-    }
-
+    Status exec(const char* sql) { return exec_sql(db_, sql, "register store: "); }
     Error sql_error(const std::string& what) {
-        return make_error(ErrorCode::IO, "register store: " + what + ": " + sqlite3_errmsg(db_));
+        return storage::sql_error(db_, "register store: ", what);
     }
 
     std::mutex mutex_;  // serializes every use of db_
@@ -236,27 +227,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<RegisterStore>> open_sqlite_register_store(const std::string& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) {
-        return make_error(ErrorCode::IO,
-                          "cannot create data directory '" + data_dir + "': " + ec.message());
-    }
-    const std::string path = (std::filesystem::path(data_dir) / "souverain.db").string();
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
-        std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        return make_error(ErrorCode::IO, "cannot open register store '" + path + "': " + message);
-    }
-    auto store = std::make_unique<SqliteRegisterStore>(db);
-    Status status = store->init();
-    if (!status) {
-        return make_error(status.error().code,
-                          "cannot open register store '" + path + "': " + status.error().message);
-    }
-    return std::unique_ptr<RegisterStore>(std::move(store));
+    return open_sqlite_backend<RegisterStore, SqliteRegisterStore>(data_dir, "register store");
 }
 
 }  // namespace souverain::storage

@@ -4,11 +4,11 @@
 #include <sqlite3.h>
 
 #include <ctime>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
+#include "storage/sqlite_database.h"
 #include "storage/sqlite_statement.h"
 #include "storage/store.h"
 
@@ -309,19 +309,8 @@ public:
     }
 
 private:
-    Status exec(const char* sql) {
-        char* message = nullptr;
-        if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-            std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
-            sqlite3_free(message);
-            return make_error(ErrorCode::IO, std::string("storage: ") + text);
-        }
-        return Status::success();
-    }
-
-    Error sql_error(const std::string& what) {
-        return make_error(ErrorCode::IO, "storage: " + what + ": " + sqlite3_errmsg(db_));
-    }
+    Status exec(const char* sql) { return exec_sql(db_, sql, "storage: "); }
+    Error sql_error(const std::string& what) { return storage::sql_error(db_, "storage: ", what); }
 
     static KbInfo kb_info(Statement& row) {
         return KbInfo{row.column_int(0), row.column_string(1), row.column_int(2) != 0,
@@ -460,27 +449,7 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir) {
-    std::error_code ec;
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) {
-        return make_error(ErrorCode::IO,
-                          "cannot create data directory '" + data_dir + "': " + ec.message());
-    }
-    const std::string path = (std::filesystem::path(data_dir) / "souverain.db").string();
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
-        std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        return make_error(ErrorCode::IO, "cannot open store '" + path + "': " + message);
-    }
-    auto store = std::make_unique<SqliteStore>(db);
-    Status status = store->init();
-    if (!status) {
-        return make_error(status.error().code,
-                          "cannot open store '" + path + "': " + status.error().message);
-    }
-    return std::unique_ptr<Store>(std::move(store));
+    return open_sqlite_backend<Store, SqliteStore>(data_dir, "store");
 }
 
 }  // namespace souverain::storage
