@@ -470,6 +470,44 @@ void pack_panel(const uint8_t* w, size_t w_stride, int n_valid, int64_t n_blocks
     }
 }
 
+// The chain order of dot_groups over a micro-kernel's blocks: groups of 16, block b advancing
+// chain (b % 16) / 4 through micro.block<CHAIN>(b); then per column (chain 0 + chain 2) +
+// (chain 1 + chain 3), as hsum_chains. Micro has acc[NCOLS][4] (F32 [16 rows] each).
+template <int NCOLS, typename Micro>
+__attribute__((always_inline)) inline void run_chains(Micro& micro, int64_t n_blocks,
+                                                      __m512* result) {
+    for (int col = 0; col < NCOLS; ++col)
+        for (int chain = 0; chain < 4; ++chain) micro.acc[col][chain] = _mm512_setzero_ps();
+    int64_t first = 0;
+    for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
+        for (int i = 0; i < 4; ++i) micro.template block<0>(first + i);
+        for (int i = 4; i < 8; ++i) micro.template block<1>(first + i);
+        for (int i = 8; i < 12; ++i) micro.template block<2>(first + i);
+        for (int i = 12; i < 16; ++i) micro.template block<3>(first + i);
+    }
+    // The last, partial group: blocks [first, n_blocks), each in its chain.
+    for (int64_t block_idx = first; block_idx < n_blocks; ++block_idx) {
+        switch ((block_idx - first) / 4) {
+            case 0:
+                micro.template block<0>(block_idx);
+                break;
+            case 1:
+                micro.template block<1>(block_idx);
+                break;
+            case 2:
+                micro.template block<2>(block_idx);
+                break;
+            default:
+                micro.template block<3>(block_idx);
+                break;
+        }
+    }
+    for (int col = 0; col < NCOLS; ++col) {
+        result[col] = _mm512_add_ps(_mm512_add_ps(micro.acc[col][0], micro.acc[col][2]),
+                                    _mm512_add_ps(micro.acc[col][1], micro.acc[col][3]));
+    }
+}
+
 template <typename Kind>
 struct MicroKernel {
     using Act = ActLayout<Kind::AFFINE>;
@@ -509,35 +547,7 @@ struct MicroKernel {
         }
     }
 
-    // Blocks [first, end) of one chain.
-    template <int CHAIN>
-    __attribute__((always_inline)) void blocks(int64_t first, int64_t end) {
-        for (int64_t block_idx = first; block_idx < end; ++block_idx) block<CHAIN>(block_idx);
-    }
-
-    void run(int64_t n_blocks, __m512* result) {
-        for (int col = 0; col < MICRO_COLS; ++col)
-            for (int chain = 0; chain < 4; ++chain) acc[col][chain] = _mm512_setzero_ps();
-        int64_t first = 0;
-        for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
-            for (int i = 0; i < 4; ++i) block<0>(first + i);
-            for (int i = 4; i < 8; ++i) block<1>(first + i);
-            for (int i = 8; i < 12; ++i) block<2>(first + i);
-            for (int i = 12; i < 16; ++i) block<3>(first + i);
-        }
-        auto end_of = [&](int64_t block_idx) {
-            return block_idx < n_blocks ? block_idx : n_blocks;
-        };
-        blocks<0>(first, end_of(first + 4));
-        blocks<1>(first + 4, end_of(first + 8));
-        blocks<2>(first + 8, end_of(first + 12));
-        blocks<3>(first + 12, end_of(first + 16));
-        // (chain 0 + chain 2) + (chain 1 + chain 3), as hsum_chains.
-        for (int col = 0; col < MICRO_COLS; ++col) {
-            result[col] = _mm512_add_ps(_mm512_add_ps(acc[col][0], acc[col][2]),
-                                        _mm512_add_ps(acc[col][1], acc[col][3]));
-        }
-    }
+    void run(int64_t n_blocks, __m512* result) { run_chains<MICRO_COLS>(*this, n_blocks, result); }
 };
 
 template <typename Kind>
@@ -727,33 +737,7 @@ struct PackedMicro {
         }
     }
 
-    template <int CHAIN>
-    __attribute__((always_inline)) void blocks(int64_t first, int64_t end) {
-        for (int64_t block_idx = first; block_idx < end; ++block_idx) block<CHAIN>(block_idx);
-    }
-
-    void run(int64_t n_blocks, __m512* result) {
-        for (int col = 0; col < NCOLS; ++col)
-            for (int chain = 0; chain < 4; ++chain) acc[col][chain] = _mm512_setzero_ps();
-        int64_t first = 0;
-        for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
-            for (int i = 0; i < 4; ++i) block<0>(first + i);
-            for (int i = 4; i < 8; ++i) block<1>(first + i);
-            for (int i = 8; i < 12; ++i) block<2>(first + i);
-            for (int i = 12; i < 16; ++i) block<3>(first + i);
-        }
-        auto end_of = [&](int64_t block_idx) {
-            return block_idx < n_blocks ? block_idx : n_blocks;
-        };
-        blocks<0>(first, end_of(first + 4));
-        blocks<1>(first + 4, end_of(first + 8));
-        blocks<2>(first + 8, end_of(first + 12));
-        blocks<3>(first + 12, end_of(first + 16));
-        for (int col = 0; col < NCOLS; ++col) {
-            result[col] = _mm512_add_ps(_mm512_add_ps(acc[col][0], acc[col][2]),
-                                        _mm512_add_ps(acc[col][1], acc[col][3]));
-        }
-    }
+    void run(int64_t n_blocks, __m512* result) { run_chains<NCOLS>(*this, n_blocks, result); }
 };
 
 // Columns [col_begin, col_begin + NCOLS) of one panel.
