@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CPU engine benchmark of the performance issue: makes random-weight models of a preset
 # in several types (once; they are cached in $MODELS), runs `souverain bench --json` on each
-# in one session, and prints one table with the memory bandwidth measured in each run.
+# in one session, and prints one table with the memory bandwidth measured in each run: the median
+# (and range) of read-bandwidth samples taken between decode steps, which the roofline divides by.
 #
 #   bench/engine_cpu.sh [PRESET] [TYPES...]     defaults: mistral-7b q4_0 q4_k_m q8_0
 # Environment: MODELS (default ./models), THREADS (2), PROMPT (512), GEN (128), CTX (empty:
@@ -35,12 +36,13 @@ done
 printf '%s\n' "${results[@]}" | /usr/bin/python3 -c '
 import json, os, sys
 rows = [json.loads(line) for line in sys.stdin if line.strip()]
-print("| model | file GB | prefill tok/s | decode tok/s | bandwidth GB/s | decode roofline | load s | KV MB | peak RSS MB |")
+print("| model | file GB | prefill tok/s | decode tok/s | bandwidth GB/s (min-max) | decode roofline | load s | KV MB | peak RSS MB |")
 print("|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     size = os.path.getsize(r["model"]) / 1e9
-    print("| %s | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.0f | %.0f |" % (
+    print("| %s | %.2f | %.1f | %.2f | %.1f (%.1f-%.1f) | %.2f | %.2f | %.0f | %.0f |" % (
         os.path.basename(r["model"]), size, r["prefill_tokens_per_s"], r["decode_tokens_per_s"],
-        r["bandwidth_bytes_per_s"] / 1e9, r["roofline_fraction"], r["load_seconds"],
+        r["bandwidth_bytes_per_s"] / 1e9, r["bandwidth_min_bytes_per_s"] / 1e9,
+        r["bandwidth_max_bytes_per_s"] / 1e9, r["roofline_fraction"], r["load_seconds"],
         r["kv_cache_bytes"] / 1e6, r["peak_rss_bytes"] / 1e6))
 '

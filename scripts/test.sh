@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what is missing, builds Release and runs
-# every test (unit, command-line, reference checks, bounded fuzzing), then builds Debug with
-# AddressSanitizer + UBSan and runs the unit and command-line tests again under them.
-# Environment: FUZZ_SECONDS (default 30) bounds each fuzz target; SOUVERAIN_SKIP_DEBUG=1
-# skips the sanitizer pass (local iteration only).
+# The whole test suite, as CI runs it: installs what is missing, builds Release and runs every
+# test (unit, command-line, reference checks, the fuzz targets' seed-and-mutation replays),
+# then builds Debug with AddressSanitizer + UBSan and runs the same tests again under them.
+# About 20 minutes on 2 cores.
+#
+#   scripts/test.sh            the suite (what .ci/run runs)
+#   scripts/test.sh --fuzz     also coverage-guided libFuzzer runs of every fuzz target
+#                              (label `fuzz`: clang builds them, FUZZ_SECONDS each, default 60)
+#
+# Environment: SOUVERAIN_SKIP_DEBUG=1 skips the sanitizer pass (local iteration only).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+run_fuzz=0
+for arg in "$@"; do
+    case "$arg" in
+        --fuzz) run_fuzz=1 ;;
+        *) echo "usage: scripts/test.sh [--fuzz]" >&2; exit 2 ;;
+    esac
+done
 "$root/scripts/install_deps.sh"
 jobs="$(nproc)"
-export FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+start=$SECONDS
+elapsed() { echo "($((SECONDS - start)) s since the start)"; }
 
 echo "== release build"
 "$root/scripts/build.sh" release
-echo "== release tests"
-(cd "$root/build" && ctest --output-on-failure -j "$jobs")
+echo "== release tests $(elapsed)"
+(cd "$root/build" && ctest --output-on-failure -j "$jobs" -LE fuzz)
+
+if [ "$run_fuzz" = "1" ]; then
+    echo "== libFuzzer runs, ${FUZZ_SECONDS:-60} s a target $(elapsed)"
+    export FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+    (cd "$root/build" && ctest --output-on-failure -j "$jobs" -L fuzz)
+fi
 
 if [ "${SOUVERAIN_SKIP_DEBUG:-0}" != "1" ]; then
-    echo "== debug build (ASan + UBSan)"
+    echo "== debug build (ASan + UBSan) $(elapsed)"
     "$root/scripts/build.sh" debug
-    echo "== debug tests (ASan + UBSan)"
+    echo "== debug tests (ASan + UBSan) $(elapsed)"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
     # The Release pass ran the best kernels this CPU has; this pass runs the AVX2 ones end to
@@ -31,9 +50,10 @@ if [ "${SOUVERAIN_SKIP_DEBUG:-0}" != "1" ]; then
     # there; the no-growth check is the Release pass's.
     export RSS_LIMIT_KB="${RSS_LIMIT_KB_DEBUG:-400000}"
     (cd "$root/build-debug" && ctest --output-on-failure -j "$jobs" -LE fuzz)
-    echo "== debug kernel tests at the CPU's best level (ASan + UBSan)"
+    echo "== debug kernel tests at the CPU's best level (ASan + UBSan) $(elapsed)"
     # The AVX-512 kernels (packed panels included) under the sanitizers, on buffers that end
     # exactly where their data does.
     SOUVERAIN_KERNELS=avx512 "$root/build-debug/tests/souverain_tests" \
         --gtest_filter='Dot*:*Kernel*:*Quantize*' --gtest_brief=1
 fi
+echo "== all tests passed $(elapsed)"

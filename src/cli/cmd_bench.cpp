@@ -47,6 +47,9 @@ int bench_command(const ModelBenchOptions& options, bool json) {
             {"kv_cache_bytes", r.kv_cache_bytes},
             {"peak_rss_bytes", r.peak_rss_bytes},
             {"bandwidth_bytes_per_s", r.bandwidth_bytes_per_s},
+            {"bandwidth_min_bytes_per_s", r.bandwidth_min_bytes_per_s},
+            {"bandwidth_max_bytes_per_s", r.bandwidth_max_bytes_per_s},
+            {"bandwidth_samples", r.bandwidth_samples},
             {"roofline_fraction", r.roofline_fraction},
             {"sequences", r.n_sequences},
             {"batch_decode_tokens_per_s", r.batch_decode_tokens_per_s},
@@ -71,7 +74,9 @@ int bench_command(const ModelBenchOptions& options, bool json) {
     std::printf("kv cache         %.1f MB\n", (double)r.kv_cache_bytes / 1e6);
     std::printf("peak rss         %.1f MB\n", (double)r.peak_rss_bytes / 1e6);
     if (r.bandwidth_bytes_per_s > 0) {
-        std::printf("read bandwidth   %.1f GB/s\n", r.bandwidth_bytes_per_s / 1e9);
+        std::printf("read bandwidth   %.1f GB/s (median of %d samples between decode steps, %.1f-%.1f)\n",
+                    r.bandwidth_bytes_per_s / 1e9, r.bandwidth_samples,
+                    r.bandwidth_min_bytes_per_s / 1e9, r.bandwidth_max_bytes_per_s / 1e9);
         std::printf("decode roofline  %.2f (model bytes x decode tok/s / bandwidth)\n",
                     r.roofline_fraction);
     }

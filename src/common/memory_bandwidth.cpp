@@ -27,32 +27,43 @@ uint64_t sum_words(const uint64_t* words, size_t n) {
 
 }  // namespace
 
-BandwidthResult measure_read_bandwidth(ThreadPool& pool, size_t buffer_bytes, int passes) {
-    const size_t n_words = buffer_bytes / sizeof(uint64_t);
-    std::unique_ptr<uint64_t[]> buffer(new uint64_t[n_words]);
-    const int64_t n_tasks = pool.n_threads();
-    const size_t words_per_task = (n_words + (size_t)n_tasks - 1) / (size_t)n_tasks;
+ReadBandwidthProbe::ReadBandwidthProbe(ThreadPool& pool, size_t buffer_bytes)
+    : pool_(pool),
+      n_words_(buffer_bytes / sizeof(uint64_t)),
+      buffer_(new uint64_t[buffer_bytes / sizeof(uint64_t)]) {
+    const int64_t n_tasks = pool_.n_threads();
+    const size_t words_per_task = (n_words_ + (size_t)n_tasks - 1) / (size_t)n_tasks;
     // First touch from the threads that will read, so pages land near them.
-    pool.parallel_for(n_tasks, [&](int64_t task_idx, int) {
+    pool_.parallel_for(n_tasks, [&](int64_t task_idx, int) {
         const size_t begin = (size_t)task_idx * words_per_task;
-        const size_t end = std::min(n_words, begin + words_per_task);
-        for (size_t idx = begin; idx < end; ++idx) buffer[idx] = idx * 0x9e3779b97f4a7c15ull;
+        const size_t end = std::min(n_words_, begin + words_per_task);
+        for (size_t idx = begin; idx < end; ++idx) buffer_[idx] = idx * 0x9e3779b97f4a7c15ull;
     });
+}
+
+double ReadBandwidthProbe::sample() {
+    const int64_t n_tasks = pool_.n_threads();
+    const size_t words_per_task = (n_words_ + (size_t)n_tasks - 1) / (size_t)n_tasks;
     std::atomic<uint64_t> sink{0};
+    const auto start = std::chrono::steady_clock::now();
+    pool_.parallel_for(n_tasks, [&](int64_t task_idx, int) {
+        const size_t begin = (size_t)task_idx * words_per_task;
+        const size_t end = std::min(n_words_, begin + words_per_task);
+        sink.fetch_add(sum_words(buffer_.get() + begin, end - begin), std::memory_order_relaxed);
+    });
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    sink_ += sink.load(std::memory_order_relaxed);
+    return (double)buffer_bytes() / seconds;
+}
+
+BandwidthResult measure_read_bandwidth(ThreadPool& pool, size_t buffer_bytes, int passes) {
+    ReadBandwidthProbe probe(pool, buffer_bytes);
     BandwidthResult result;
-    result.buffer_bytes = n_words * sizeof(uint64_t);
+    result.buffer_bytes = probe.buffer_bytes();
     result.passes = passes;
     for (int pass = 0; pass < passes; ++pass) {
-        const auto start = std::chrono::steady_clock::now();
-        pool.parallel_for(n_tasks, [&](int64_t task_idx, int) {
-            const size_t begin = (size_t)task_idx * words_per_task;
-            const size_t end = std::min(n_words, begin + words_per_task);
-            sink.fetch_add(sum_words(buffer.get() + begin, end - begin), std::memory_order_relaxed);
-        });
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        result.bytes_per_second =
-            std::max(result.bytes_per_second, (double)result.buffer_bytes / seconds);
+        result.bytes_per_second = std::max(result.bytes_per_second, probe.sample());
     }
     return result;
 }

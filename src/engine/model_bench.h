@@ -37,9 +37,14 @@ struct ModelBenchResult {
     double decode_tokens_per_s = 0.0;
     double time_to_first_token_s = 0.0;  // load + prefill: the first token is sampled then
     uint64_t kv_cache_bytes = 0;
-    uint64_t peak_rss_bytes = 0;         // VmHWM after the run
-    double bandwidth_bytes_per_s = 0.0;  // 0 when not measured
-    double roofline_fraction = 0.0;      // model_bytes * decode tok/s / bandwidth
+    uint64_t peak_rss_bytes = 0;  // VmHWM of the run, the bandwidth probe's buffer left out
+    // Read bandwidth: the median of the samples taken between decode steps (0 when not
+    // measured), and their range.
+    double bandwidth_bytes_per_s = 0.0;
+    double bandwidth_min_bytes_per_s = 0.0;
+    double bandwidth_max_bytes_per_s = 0.0;
+    int32_t bandwidth_samples = 0;
+    double roofline_fraction = 0.0;  // model_bytes * decode tok/s / bandwidth (the median)
     std::string kernel_level;
     int32_t n_sequences = 1;
     double batch_decode_tokens_per_s = 0.0;  // all sequences together; 0 when n_sequences 1
@@ -51,5 +56,7 @@ Result<ModelBenchResult> run_model_bench(const ModelBenchOptions& options,
 
 // Peak resident set size of this process in bytes (VmHWM), 0 if unknown.
 uint64_t peak_rss_bytes();
+// Resident set size now (VmRSS), 0 if unknown.
+uint64_t current_rss_bytes();
 
 }  // namespace souverain

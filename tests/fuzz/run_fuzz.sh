@@ -2,6 +2,8 @@
 # Builds one libFuzzer target with clang and runs it for a bounded time.
 #
 #   bash tests/fuzz/run_fuzz.sh NAME OUTDIR      (NAME: gguf_fuzz for tests/fuzz/gguf_fuzz.cpp)
+#   bash tests/fuzz/run_fuzz.sh --archive-only OUTDIR   (only the shared archive below; ctest
+#                                                        runs this once before the targets)
 #
 # Environment: FUZZ_SECONDS (default 60) bounds the run; CXX_FUZZ picks the compiler
 # (default clang++); FUZZ_JOBS the parallel compiles (default 2).
@@ -26,12 +28,14 @@ name=$1
 outdir=$2
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$script_dir/../.." && pwd)
+archive_only=0
+[[ $name == --archive-only ]] && archive_only=1
 target_src=$script_dir/$name.cpp
 seconds=${FUZZ_SECONDS:-60}
 cxx=${CXX_FUZZ:-clang++}
 jobs=${FUZZ_JOBS:-2}
 
-if [[ ! -f $target_src ]]; then
+if (( !archive_only )) && [[ ! -f $target_src ]]; then
     echo "run_fuzz.sh: no fuzz target $target_src" >&2
     exit 2
 fi
@@ -117,6 +121,10 @@ done
 if (( rebuild_archive )); then
     rm -f "$archive"
     ar rcs "$archive" "${built[@]}"
+fi
+if (( archive_only )); then
+    echo "run_fuzz.sh: archive $archive ready (${#built[@]} objects)"
+    exit 0
 fi
 
 # --- the target -------------------------------------------------------------------------
