@@ -19,19 +19,33 @@ constexpr int64_t kKvTile = 64;      // cache positions per tile
 #define SOUVERAIN_SIMD_CLONES
 #endif
 
+// scores[pos] = scale * (q . k_tile[pos]) for the n_pos keys of a tile (F32 [head_dim, n_pos]).
 SOUVERAIN_SIMD_CLONES
-float dot(const float* a, const float* b, int64_t n) {
-    float sum = 0.0f;
+void tile_scores(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim, float scale,
+                 float* scores) {
+    for (int64_t pos = 0; pos < n_pos; ++pos) {
+        const float* k_row = k_tile + pos * head_dim;
+        float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t idx = 0; idx < n; ++idx) sum += a[idx] * b[idx];
-    return sum;
+        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) sum += q[dim_idx] * k_row[dim_idx];
+        scores[pos] = sum * scale;
+    }
 }
 
-// acc = acc * scale + weight * v
+// acc = acc * correction + sum over the tile's positions of weights[pos] * v_tile[pos]: one
+// call per tile and query row (decode spends its attention time here at long contexts).
 SOUVERAIN_SIMD_CLONES
-void scale_add(float* acc, float scale, float weight, const float* v, int64_t n) {
+void tile_accumulate(float* acc, float correction, const float* weights, const float* v_tile,
+                     int64_t n_pos, int64_t head_dim) {
 #pragma omp simd
-    for (int64_t idx = 0; idx < n; ++idx) acc[idx] = acc[idx] * scale + weight * v[idx];
+    for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) acc[dim_idx] *= correction;
+    for (int64_t pos = 0; pos < n_pos; ++pos) {
+        const float weight = weights[pos];
+        const float* v_row = v_tile + pos * head_dim;
+#pragma omp simd
+        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+            acc[dim_idx] += weight * v_row[dim_idx];
+    }
 }
 
 // One task: query tokens [token_begin, token_end) of a segment against one KV head.
@@ -74,27 +88,25 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
             const int64_t visible_end = std::min(tile_end, pos0 + token_idx + 1);  // causal
             if (visible_end <= tile_begin) continue;
             const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
+            const int64_t n_visible = visible_end - tile_begin;
+            tile_scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
             float tile_max = -INFINITY;
-            for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
-                const float s =
-                    dot(q_row, k_tile.data() + (pos - tile_begin) * head_dim, head_dim) * scale;
-                scores[(size_t)(pos - tile_begin)] = s;
-                tile_max = std::max(tile_max, s);
-            }
+            for (int64_t pos = 0; pos < n_visible; ++pos)
+                tile_max = std::max(tile_max, scores[(size_t)pos]);
             // Online softmax: rescale what was accumulated under the old maximum.
             float& row_max = running_max[(size_t)row_idx];
             float& row_sum = running_sum[(size_t)row_idx];
             const float new_max = std::max(row_max, tile_max);
-            float correction = std::exp(row_max - new_max);  // 0 on the first tile
-            float* acc_row = acc.data() + row_idx * head_dim;
-            row_sum *= correction;
-            for (int64_t pos = tile_begin; pos < visible_end; ++pos) {
-                const float weight = std::exp(scores[(size_t)(pos - tile_begin)] - new_max);
-                row_sum += weight;
-                scale_add(acc_row, correction, weight,
-                          v_tile.data() + (pos - tile_begin) * head_dim, head_dim);
-                correction = 1.0f;
+            const float correction = std::exp(row_max - new_max);  // 0 on the first tile
+            float tile_sum = 0.0f;
+            for (int64_t pos = 0; pos < n_visible; ++pos) {
+                const float weight = std::exp(scores[(size_t)pos] - new_max);
+                scores[(size_t)pos] = weight;
+                tile_sum += weight;
             }
+            row_sum = row_sum * correction + tile_sum;
+            tile_accumulate(acc.data() + row_idx * head_dim, correction, scores.data(),
+                            v_tile.data(), n_visible, head_dim);
             row_max = new_max;
         }
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/tensor_type.h"
+#include "kernels/convert.h"
 #include "kernels/generic/fp16.h"
 
 namespace souverain {
@@ -89,8 +90,7 @@ void KvCache::load_part(const std::vector<uint8_t>& buf, int64_t pos, int64_t of
             std::memcpy(dst, row + (size_t)offset * 4, (size_t)n * 4);
             return;
         case KvCacheType::F16: {
-            const auto* src16 = reinterpret_cast<const uint16_t*>(row) + offset;
-            for (int64_t idx = 0; idx < n; ++idx) dst[idx] = kernels::fp16_to_fp32(src16[idx]);
+            kernels::f16_to_f32_row(reinterpret_cast<const uint16_t*>(row) + offset, dst, n);
             return;
         }
         case KvCacheType::Q8_0:
