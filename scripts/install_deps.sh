@@ -15,6 +15,7 @@ PACKAGES=(
     sqlite3                           # the audit tamper test edits the database directly
     libstemmer-dev                    # Snowball stemmers (fr, de, en)
     libsodium-dev                     # Ed25519 signatures, argon2id, HMAC
+    libssl-dev                        # SHA-256 with the CPU's SHA instructions (weights files)
     libxml2-dev                       # HTML and DOCX XML (ingestion)
     libpoppler-cpp-dev                # PDF text (ingestion)
     libzip-dev                        # DOCX packages (ingestion)

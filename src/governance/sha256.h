@@ -1,8 +1,8 @@
 #pragma once
-// SHA-256 digests (libsodium), for what governance must identify exactly: a model's weights
+// SHA-256 digests (OpenSSL's libcrypto: it uses the CPU's SHA instructions), for what governance must identify exactly: a model's weights
 // file, the input and output of a request, a document's content.
 //
-// Thread-safety: pure functions; libsodium is initialized on first use.
+// Thread-safety: pure functions.
 #include <array>
 #include <cstdint>
 #include <memory>

@@ -139,7 +139,7 @@ if [[ ! -x $binary || $archive -nt $binary ]] || stale "$binary"; then
     echo "run_fuzz.sh: building $name"
     "$cxx" "${cxxflags[@]}" -I"$root/tests" -fsanitize=fuzzer -MMD -MF "$binary.d" \
         "$target_src" "${extra[@]}" "$archive" -o "$binary.tmp" -Wl,--as-needed -licui18n -licuuc \
-        -lstemmer -lsqlite3 -lsodium "${doc_ldflags[@]}" -pthread
+        -lstemmer -lsqlite3 -lsodium -lcrypto "${doc_ldflags[@]}" -pthread
     mv "$binary.tmp" "$binary"
 fi
 
