@@ -288,15 +288,26 @@ private:
         auto checked =
             server_.auth_->check(req.method, req.path, req.get_header_value("Authorization"));
         if (auto* error = std::get_if<ApiError>(&checked)) {
-            send_error(res, *error);
+            refuse(req, res, *error);
             return HR::Handled;
         }
         set_current_principal(std::move(std::get<governance::Principal>(checked)));
         if (server_.shutting_down_ && req.method == "POST") {
-            send_error(res, overloaded("the server is shutting down"));
+            refuse(req, res, overloaded("the server is shutting down"));
             return HR::Handled;
         }
         return HR::Unhandled;
+    }
+
+    // An answer from the gate. The body of a request refused there is never read (the gate
+    // runs before it is), so the connection must not be reused: those bytes would be parsed
+    // as the next request (a keep-alive client got 400 on its next call).
+    static void refuse(const httplib::Request& req, httplib::Response& res, const ApiError& error) {
+        send_error(res, error);
+        if (!req.get_header_value("Content-Length").empty() ||
+            !req.get_header_value("Transfer-Encoding").empty()) {
+            res.set_header("Connection", "close");
+        }
     }
 
     json model_json(const ServedModel& model) const {
