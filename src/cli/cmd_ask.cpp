@@ -24,6 +24,7 @@ namespace {
 struct AskOptions {
     std::vector<std::string> kbs;
     std::string data_dir = "./souverain-data";
+    std::string tenant = "default";
     std::string question;
     std::string model_path;
     size_t top_k = 4;
@@ -105,7 +106,7 @@ int run_ask(const AskOptions& options) {
         retrieval::KnowledgeBaseService::open(options.data_dir);
     if (!service) return report_error(service.error());
     Result<std::vector<retrieval::RetrievedPassage>> passages =
-        (*service)->retrieve(options.kbs, options.question, options.top_k);
+        (*service)->retrieve(options.tenant, options.kbs, options.question, options.top_k);
     if (!passages) return report_error(passages.error());
 
     retrieval::GroundedPrompt prompt;
@@ -142,6 +143,8 @@ void register_ask(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand(
         "ask", "Answer a question from knowledge bases, citing the passages used");
     cmd->add_option("--kb", options->kbs, "Knowledge base (repeatable)")->required();
+    cmd->add_option("--tenant", options->tenant,
+                    "Tenant owning the knowledge bases (default 'default')");
     cmd->add_option("--question,-q", options->question, "The question")->required();
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--model,-m", options->model_path,

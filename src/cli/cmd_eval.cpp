@@ -23,6 +23,7 @@ namespace {
 
 struct EvalCliOptions {
     std::string kb;
+    std::string tenant = "default";
     std::string data_dir = "./souverain-data";
     std::string queries;
     std::string qrels;
@@ -38,7 +39,7 @@ int run_eval(const EvalCliOptions& options) {
     Result<retrieval::Qrels> qrels = retrieval::read_beir_qrels(options.qrels);
     if (!qrels) return report_error(qrels.error());
     Result<retrieval::KnowledgeBase> kb =
-        retrieval::open_knowledge_base(options.data_dir, options.kb);
+        retrieval::open_knowledge_base(options.data_dir, options.tenant, options.kb);
     if (!kb) return report_error(kb.error());
     Result<std::unique_ptr<retrieval::LexicalIndex>> index =
         retrieval::LexicalIndex::open(*kb->store, kb->info.id);
@@ -116,6 +117,8 @@ void register_eval(CLI::App& app) {
     CLI::App* cmd =
         eval->add_subcommand("retrieval", "Recall, MAP, MRR, nDCG of search over BEIR files");
     cmd->add_option("--kb", options->kb, "Knowledge base")->required();
+    cmd->add_option("--tenant", options->tenant,
+                    "Tenant owning the knowledge base (default 'default')");
     cmd->add_option("--queries", options->queries, "BEIR queries JSONL")->required();
     cmd->add_option("--qrels", options->qrels, "BEIR qrels TSV")->required();
     cmd->add_option("--k", options->k, "Documents retrieved per query (default 100)");

@@ -18,6 +18,7 @@ namespace {
 
 struct IngestCliOptions {
     std::string kb;
+    std::string tenant = "default";
     std::string data_dir = "./souverain-data";
     std::vector<std::string> paths;
     size_t max_chunk_bytes = 2000;
@@ -25,7 +26,7 @@ struct IngestCliOptions {
 
 int run_ingest(const IngestCliOptions& options) {
     Result<retrieval::KnowledgeBase> kb =
-        retrieval::open_knowledge_base(options.data_dir, options.kb);
+        retrieval::open_knowledge_base(options.data_dir, options.tenant, options.kb);
     if (!kb) return report_error(kb.error());
     retrieval::IngestOptions ingest_options;
     ingest_options.chunking.max_bytes = options.max_chunk_bytes;
@@ -68,6 +69,8 @@ void register_ingest(CLI::App& app) {
         "ingest",
         "Add files and folders (.txt, .md, .html, .pdf, .docx, BEIR .jsonl) to a knowledge base");
     cmd->add_option("--kb", options->kb, "Knowledge base")->required();
+    cmd->add_option("--tenant", options->tenant,
+                    "Tenant owning the knowledge base (default 'default')");
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--max-chunk-bytes", options->max_chunk_bytes,
                     "Longest chunk before it is split at sentence boundaries (default 2000)");

@@ -62,7 +62,8 @@ void warn_about_references(const governance::Assistant& assistant, const std::st
     Result<std::unique_ptr<storage::Store>> kb_store = storage::open_sqlite_store(data_dir);
     if (!kb_store) return;
     for (const std::string& name : assistant.knowledge_bases) {
-        Result<std::optional<storage::KbInfo>> kb = (*kb_store)->find_kb(name);
+        Result<std::optional<storage::KbInfo>> kb =
+            (*kb_store)->find_kb(storage::kDefaultTenant, name);
         if (kb && !*kb) {
             std::fprintf(stderr, "warning: knowledge base '%s' does not exist in %s\n",
                          name.c_str(), data_dir.c_str());

@@ -17,6 +17,7 @@ namespace {
 
 struct SearchCliOptions {
     std::string kb;
+    std::string tenant = "default";
     std::string data_dir = "./souverain-data";
     std::string query;
     std::string mode = "lexical";
@@ -42,7 +43,7 @@ int run_search(const SearchCliOptions& options) {
             retrieval::filter_term(filter.substr(0, eq), filter.substr(eq + 1)));
     }
     Result<retrieval::KnowledgeBase> kb =
-        retrieval::open_knowledge_base(options.data_dir, options.kb);
+        retrieval::open_knowledge_base(options.data_dir, options.tenant, options.kb);
     if (!kb) return report_error(kb.error());
     Result<std::vector<retrieval::SearchHit>> hits = retrieval::search_knowledge_base(
         *kb->store, kb->info.id, options.query, options.config, search_options);
@@ -75,6 +76,8 @@ void register_search(CLI::App& app) {
     auto options = std::make_shared<SearchCliOptions>();
     CLI::App* cmd = app.add_subcommand("search", "Search a knowledge base");
     cmd->add_option("--kb", options->kb, "Knowledge base")->required();
+    cmd->add_option("--tenant", options->tenant,
+                    "Tenant owning the knowledge base (default 'default')");
     cmd->add_option("--query,-q", options->query, "Query text")->required();
     cmd->add_option("--top-k,-k", options->top_k, "Number of chunks (default 10)");
     cmd->add_option("--mode", options->mode, "lexical (dense and hybrid need an embedding model)");

@@ -12,9 +12,10 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "governance/api_keys.h"
 #include "governance/audit_log.h"
-#include "governance/sha256.h"
 #include "governance/model_card.h"
+#include "governance/sha256.h"
 #include "server/http_server.h"
 #include "server/server_governance.h"
 
@@ -103,13 +104,27 @@ int serve_command(const ServeOptions& options) {
     if (!signing_key) return report_error(signing_key.error());
     auto audit_log = governance::AuditLog::open(options.data_dir);
     if (!audit_log) return report_error(audit_log.error());
-    auto governance = std::make_unique<server::ServerGovernance>(server::ServerGovernance{
-        nullptr, *signing_key, {}, std::nullopt, options.disclosure_notice});
-    if (options.audit_keep_texts) {
-        auto pseudonym_key = server::load_or_create_pseudonym_key(options.data_dir);
-        if (!pseudonym_key) return report_error(pseudonym_key.error());
-        governance->keep_texts_key = *pseudonym_key;
-    }
+    // Tenants and their API keys; without any key the server runs open, as tenant "default".
+    auto api_keys = governance::ApiKeys::open(options.data_dir);
+    if (!api_keys) return report_error(api_keys.error());
+    auto governance = std::make_unique<server::ServerGovernance>(
+        server::ServerGovernance{nullptr,
+                                 *signing_key,
+                                 {},
+                                 std::nullopt,
+                                 options.audit_keep_texts,
+                                 options.disclosure_notice,
+                                 nullptr});
+    // Loaded even when the server's flag is off: a tenant's policy may keep texts.
+    auto pseudonym_key = server::load_or_create_pseudonym_key(options.data_dir);
+    if (!pseudonym_key) return report_error(pseudonym_key.error());
+    governance->pseudonym_key = *pseudonym_key;
+    governance->tenant_policy = [keys = api_keys->get()](const std::string& tenant) {
+        Result<std::optional<storage::TenantRow>> row = keys->find_tenant(tenant);
+        // Unreadable or unknown (the implicit "default"): the server's flags.
+        if (!row || !row->has_value()) return storage::TenantPolicy{};
+        return (*row)->policy;
+    };
     governance->audit = std::make_unique<server::AuditWriter>(std::move(*audit_log));
 
     // The register (and the model cards' admin fields) lives in the data directory; opened
@@ -177,9 +192,18 @@ int serve_command(const ServeOptions& options) {
     // The files' SHA-256 (for the model cards) is computed in the background: start-up does
     // not wait for it.
     (*register_endpoints)->serve_model_cards(std::move(served_files), log_model_hash);
+    Result<bool> keys_exist = (*api_keys)->keys_exist();
+    if (!keys_exist) return report_error(keys_exist.error());
+    if (!*keys_exist && server_options.api_keys.empty()) {
+        std::fprintf(stderr,
+                     "souverain: WARNING: no API key exists in %s: every request is served "
+                     "without authentication as tenant 'default'. Create an admin key to "
+                     "require keys (see README, \"Tenants and keys\").\n",
+                     options.data_dir.c_str());
+    }
     server::HttpServer server(server_options, std::move(models), metrics,
                               std::move(*knowledge_bases), std::move(governance),
-                              std::move(*register_endpoints));
+                              std::move(*register_endpoints), std::move(*api_keys));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());
@@ -241,7 +265,8 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--cache-type", options->cache_type, "KV cache type: f16, f32 or q8_0")
         ->capture_default_str();
     cmd->add_option("--api-key", options->api_keys,
-                    "Accepted API key (repeatable); none: no authentication");
+                    "Static API key, admin of tenant 'default' (repeatable); keys made with "
+                    "`souverain admin key create` need no flag");
     cmd->add_option("--api-keys-file", options->api_keys_file, "File with one API key per line");
     cmd->add_option("--max-body-bytes", options->max_body_bytes, "Largest request body accepted")
         ->capture_default_str();

@@ -36,6 +36,7 @@ void register_pii(CLI::App& app);
 void register_audit(CLI::App& app);
 void register_receipt(CLI::App& app);
 void register_keys(CLI::App& app);
+void register_admin(CLI::App& app);
 // Adds `eval pii` under an `eval` group, creating the group only if no other evaluation did.
 void register_eval_pii(CLI::App& app);
 

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     register_audit(app);
     register_receipt(app);
     register_keys(app);
+    register_admin(app);
     register_eval_pii(app);  // last: joins an `eval` group registered before it
     try {
         app.parse(argc, argv);

@@ -87,6 +87,21 @@ PseudonymKey PseudonymKey::generate() {
     return key;
 }
 
+PseudonymKey PseudonymKey::for_tenant(const PseudonymKey& master, std::string_view tenant) {
+    if (tenant == "default") return master;
+    ensure_sodium();
+    const std::string message =
+        std::string("souverain tenant pseudonym key\0", 31) + std::string(tenant);
+    std::array<uint8_t, kSize> bytes{};
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, master.bytes().data(), master.bytes().size());
+    crypto_auth_hmacsha256_update(&state, (const unsigned char*)message.data(), message.size());
+    crypto_auth_hmacsha256_final(&state, bytes.data());
+    PseudonymKey key(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
+    return key;
+}
+
 std::string normalize_pii_value(PiiType type, std::string_view value) {
     std::string out;
     switch (type) {

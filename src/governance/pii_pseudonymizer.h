@@ -39,6 +39,11 @@ public:
     static Result<PseudonymKey> from_file(const std::string& path);
     // A fresh random key (libsodium's CSPRNG).
     static PseudonymKey generate();
+    // The key of one tenant, derived from a data directory's key: HMAC-SHA-256 of the
+    // tenant's name under `master`, so that tenants' pseudonyms of the same value differ and
+    // one tenant's mapping never reverses another's. Tenant "default" uses `master` itself
+    // (what the single-tenant server kept before tenants existed).
+    static PseudonymKey for_tenant(const PseudonymKey& master, std::string_view tenant);
 
     const std::array<uint8_t, kSize>& bytes() const { return bytes_; }
 

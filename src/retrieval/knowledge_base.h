@@ -18,7 +18,8 @@ struct KnowledgeBase {
 };
 
 // NOT_FOUND (naming `souverain kb create`) when no base of that name exists.
-Result<KnowledgeBase> open_knowledge_base(const std::string& data_dir, const std::string& name);
+Result<KnowledgeBase> open_knowledge_base(const std::string& data_dir, const std::string& tenant,
+                                          const std::string& name);
 
 // Names of new knowledge bases: 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a
 // letter or a digit, so that a name is a URL path segment and a file name as it is.

@@ -43,8 +43,9 @@ Result<std::unique_ptr<KnowledgeBaseService>> KnowledgeBaseService::open(
         new KnowledgeBaseService(std::move(*store), ingest));
 }
 
-Result<storage::KbInfo> KnowledgeBaseService::find_locked(const std::string& name) {
-    Result<std::optional<storage::KbInfo>> info = store_->find_kb(name);
+Result<storage::KbInfo> KnowledgeBaseService::find_locked(const std::string& tenant,
+                                                          const std::string& name) {
+    Result<std::optional<storage::KbInfo>> info = store_->find_kb(tenant, name);
     if (!info) return info.error();
     if (!info->has_value()) return no_such_kb(name);
     return **info;
@@ -56,17 +57,17 @@ Result<KbSummary> KnowledgeBaseService::summary_locked(const storage::KbInfo& in
     return KbSummary{info, *counts};
 }
 
-Result<KbSummary> KnowledgeBaseService::create(const std::string& name) {
+Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const std::string& name) {
     SOUVERAIN_TRY(check_kb_name(name));
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = store_->create_kb(name);
+    Result<storage::KbInfo> info = store_->create_kb(tenant, name);
     if (!info) return info.error();
     return KbSummary{*info, {}};
 }
 
-Result<std::vector<KbSummary>> KnowledgeBaseService::list() {
+Result<std::vector<KbSummary>> KnowledgeBaseService::list(const std::string& tenant) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<std::vector<storage::KbInfo>> kbs = store_->list_kbs();
+    Result<std::vector<storage::KbInfo>> kbs = store_->list_kbs(tenant);
     if (!kbs) return kbs.error();
     std::vector<KbSummary> out;
     out.reserve(kbs->size());
@@ -78,25 +79,25 @@ Result<std::vector<KbSummary>> KnowledgeBaseService::list() {
     return out;
 }
 
-Result<KbSummary> KnowledgeBaseService::get(const std::string& name) {
+Result<KbSummary> KnowledgeBaseService::get(const std::string& tenant, const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(name);
+    Result<storage::KbInfo> info = find_locked(tenant, name);
     if (!info) return info.error();
     return summary_locked(*info);
 }
 
-Status KnowledgeBaseService::remove(const std::string& name) {
+Status KnowledgeBaseService::remove(const std::string& tenant, const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(name);
+    Result<storage::KbInfo> info = find_locked(tenant, name);
     if (!info) return info.error();
     return store_->delete_kb(info->id);
 }
 
-Result<UploadResult> KnowledgeBaseService::upload(const std::string& kb,
+Result<UploadResult> KnowledgeBaseService::upload(const std::string& tenant, const std::string& kb,
                                                   const std::string& filename,
                                                   std::string_view bytes) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(kb);
+    Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     SOUVERAIN_TRY(check_document_name(filename));
     Result<SourceReport> report = ingest_source_bytes(*store_, *info, filename, bytes, ingest_);
@@ -109,31 +110,35 @@ Result<UploadResult> KnowledgeBaseService::upload(const std::string& kb,
     return result;
 }
 
-Result<std::vector<storage::SourceDetails>> KnowledgeBaseService::documents(const std::string& kb) {
+Result<std::vector<storage::SourceDetails>> KnowledgeBaseService::documents(
+    const std::string& tenant, const std::string& kb) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(kb);
+    Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     return store_->list_source_details(info->id);
 }
 
-Status KnowledgeBaseService::remove_document(const std::string& kb, const std::string& document) {
+Status KnowledgeBaseService::remove_document(const std::string& tenant, const std::string& kb,
+                                             const std::string& document) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(kb);
+    Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     return remove_source_and_reindex(*store_, *info, document);
 }
 
-Result<std::vector<SearchHit>> KnowledgeBaseService::search(const std::string& kb,
+Result<std::vector<SearchHit>> KnowledgeBaseService::search(const std::string& tenant,
+                                                            const std::string& kb,
                                                             std::string_view query,
                                                             const SearchOptions& options) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = find_locked(kb);
+    Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     return search_knowledge_base(*store_, info->id, query, lexical_, options);
 }
 
 Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(
-    const std::vector<std::string>& kbs, std::string_view query, size_t top_k) {
+    const std::string& tenant, const std::vector<std::string>& kbs, std::string_view query,
+    size_t top_k) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<storage::KbInfo> infos;
     for (const std::string& name : kbs) {
@@ -141,7 +146,7 @@ Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(
                         [&](const storage::KbInfo& seen) { return seen.name == name; })) {
             continue;
         }
-        Result<storage::KbInfo> info = find_locked(name);
+        Result<storage::KbInfo> info = find_locked(tenant, name);
         if (!info) return info.error();
         infos.push_back(std::move(*info));
     }

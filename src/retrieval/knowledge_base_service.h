@@ -9,6 +9,10 @@
 // and Markdown, the extracted text for the others); a BEIR .jsonl file holds one document per
 // line, with its `_id`.
 //
+// Tenants: every method names the tenant whose bases it sees (the server passes the tenant of
+// the request's API key). A base of another tenant is NOT_FOUND with the same message as one
+// that does not exist, so no answer tells whether another tenant uses a name.
+//
 // Ownership: the service owns its Store. Thread-safety: every method may be called from any
 // thread; one mutex serializes them all (a Store is used by one thread at a time), so a long
 // upload delays searches. Other processes (the CLI) may write the same data directory: SQLite
@@ -43,29 +47,32 @@ public:
                                                               IngestOptions ingest = {});
 
     // INVALID_ARGUMENT for a bad name (check_kb_name), ALREADY_EXISTS when taken.
-    Result<KbSummary> create(const std::string& name);
-    Result<std::vector<KbSummary>> list();
+    Result<KbSummary> create(const std::string& tenant, const std::string& name);
+    Result<std::vector<KbSummary>> list(const std::string& tenant);
     // NOT_FOUND when absent (also for every method below that names a base).
-    Result<KbSummary> get(const std::string& name);
-    Status remove(const std::string& name);
+    Result<KbSummary> get(const std::string& tenant, const std::string& name);
+    Status remove(const std::string& tenant, const std::string& name);
 
     // `filename` must pass check_document_name. Parse failures leave the base unchanged.
-    Result<UploadResult> upload(const std::string& kb, const std::string& filename,
-                                std::string_view bytes);
-    Result<std::vector<storage::SourceDetails>> documents(const std::string& kb);
-    Status remove_document(const std::string& kb, const std::string& document);
+    Result<UploadResult> upload(const std::string& tenant, const std::string& kb,
+                                const std::string& filename, std::string_view bytes);
+    Result<std::vector<storage::SourceDetails>> documents(const std::string& tenant,
+                                                          const std::string& kb);
+    Status remove_document(const std::string& tenant, const std::string& kb,
+                           const std::string& document);
 
-    Result<std::vector<SearchHit>> search(const std::string& kb, std::string_view query,
-                                          const SearchOptions& options);
+    Result<std::vector<SearchHit>> search(const std::string& tenant, const std::string& kb,
+                                          std::string_view query, const SearchOptions& options);
     // Searches each base (all must exist; duplicates count once) and keeps the `top_k` best
     // passages of all, best first; equal scores keep the order of `kbs`.
-    Result<std::vector<RetrievedPassage>> retrieve(const std::vector<std::string>& kbs,
+    Result<std::vector<RetrievedPassage>> retrieve(const std::string& tenant,
+                                                   const std::vector<std::string>& kbs,
                                                    std::string_view query, size_t top_k);
 
 private:
     KnowledgeBaseService(std::unique_ptr<storage::Store> store, IngestOptions ingest)
         : store_(std::move(store)), ingest_(ingest), lexical_(default_lexical_config()) {}
-    Result<storage::KbInfo> find_locked(const std::string& name);
+    Result<storage::KbInfo> find_locked(const std::string& tenant, const std::string& name);
     Result<KbSummary> summary_locked(const storage::KbInfo& info);
 
     std::mutex mutex_;

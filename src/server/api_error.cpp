@@ -56,6 +56,10 @@ ApiError unauthorized(const std::string& message) {
     return make(401, "authentication_error", message, "", "invalid_api_key");
 }
 
+ApiError forbidden(const std::string& message) {
+    return make(403, "permission_error", message, "", "insufficient_permissions");
+}
+
 ApiError payload_too_large(size_t limit_bytes) {
     return make(
         413, "invalid_request_error",

@@ -8,7 +8,8 @@
 // Statuses:
 //   400 the body is not JSON, or a value breaks a constraint (empty messages, temperature out
 //       of range, a prompt or max_tokens beyond the context: code "context_length_exceeded")
-//   401 missing or wrong API key          404 unknown model, route, knowledge base or document
+//   401 missing or wrong API key          403 the key's role may not do this (permission_error)
+//   404 unknown model, route, knowledge base or document (another tenant's answers the same)
 //   409 a knowledge base name taken       413 body over the size limit
 //   422 well-formed JSON against the wrong schema (wrong type, missing or unknown field)
 //   503 every slot busy and the queue full (with Retry-After)
@@ -38,6 +39,7 @@ ApiError context_length_exceeded(const std::string& param, const std::string& me
 ApiError model_not_found(const std::string& model);
 ApiError route_not_found(const std::string& method, const std::string& path);
 ApiError unauthorized(const std::string& message);
+ApiError forbidden(const std::string& message);
 ApiError payload_too_large(size_t limit_bytes);
 ApiError overloaded(const std::string& message);
 ApiError internal_error(const std::string& message);

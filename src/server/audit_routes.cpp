@@ -12,6 +12,7 @@
 #include "governance/sha256.h"
 #include "governance/tree_head.h"
 #include "server/api_error.h"
+#include "server/request_auth.h"
 
 namespace souverain::server {
 
@@ -48,6 +49,21 @@ std::variant<uint64_t, ApiError> query_number(const httplib::Request& req, const
     return value;
 }
 
+// The tenant named in a record's canonical JSON ("" when unreadable).
+std::string record_tenant(const governance::StoredAuditRecord& record) {
+    const json value = json::parse(record.canonical, nullptr, /*allow_exceptions=*/false);
+    if (!value.is_object()) return "";
+    auto it = value.find("tenant");
+    return it != value.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Whether record `seq` exists and belongs to `tenant`.
+Result<bool> owns_record(const governance::AuditLog& log, uint64_t seq, const std::string& tenant) {
+    Result<std::vector<governance::StoredAuditRecord>> records = log.records(seq, 1);
+    if (!records) return records.error();
+    return !records->empty() && (*records)[0].seq == seq && record_tenant((*records)[0]) == tenant;
+}
+
 json hashes_json(const std::vector<governance::MerkleHash>& hashes) {
     json out = json::array();
     for (const governance::MerkleHash& hash : hashes) out.push_back(governance::to_hex(hash));
@@ -75,11 +91,24 @@ void install_audit_routes(httplib::Server& http, const governance::AuditLog& log
                 res, invalid_value("limit", "'limit' is at most " + std::to_string(kMaxRecords)));
         }
         const uint64_t size = audit->size();
-        Result<std::vector<governance::StoredAuditRecord>> records =
-            audit->records(std::get<uint64_t>(from), std::get<uint64_t>(limit));
-        if (!records) return send_error(res, api_error_from(records.error()));
+        const std::string& tenant = current_principal().tenant;
+        // The caller's records only: scanned in pages from `from` until `limit` are found.
+        std::vector<governance::StoredAuditRecord> mine;
+        uint64_t next = std::get<uint64_t>(from);
+        while (mine.size() < std::get<uint64_t>(limit) && next < size) {
+            Result<std::vector<governance::StoredAuditRecord>> page =
+                audit->records(next, kMaxRecords);
+            if (!page) return send_error(res, api_error_from(page.error()));
+            if (page->empty()) break;
+            for (governance::StoredAuditRecord& record : *page) {
+                next = record.seq + 1;
+                if (record_tenant(record) != tenant) continue;
+                mine.push_back(std::move(record));
+                if (mine.size() == std::get<uint64_t>(limit)) break;
+            }
+        }
         json data = json::array();
-        for (const governance::StoredAuditRecord& record : *records) {
+        for (const governance::StoredAuditRecord& record : mine) {
             data.push_back({{"seq", record.seq},
                             {"leaf_hash", governance::to_hex(record.leaf_hash)},
                             {"canonical", record.canonical},
@@ -94,6 +123,14 @@ void install_audit_routes(httplib::Server& http, const governance::AuditLog& log
                  auto tree_size = query_number(req, "tree_size", 0);
                  if (auto* error = std::get_if<ApiError>(&tree_size))
                      return send_error(res, *error);
+                 // Another tenant's record answers like one that does not exist.
+                 const uint64_t n = std::get<uint64_t>(seq);
+                 Result<bool> owned = owns_record(*audit, n, current_principal().tenant);
+                 if (!owned) return send_error(res, api_error_from(owned.error()));
+                 if (!*owned) {
+                     return send_error(res, invalid_value("seq", "no record " + std::to_string(n) +
+                                                                     " of this tenant in the log"));
+                 }
                  Result<governance::InclusionProof> proof =
                      audit->inclusion_proof(std::get<uint64_t>(seq), std::get<uint64_t>(tree_size));
                  if (!proof) return send_error(res, invalid_value("seq", proof.error().message));

@@ -11,8 +11,10 @@
 //   GET /v1/audit/proof/consistency?first=M&second=N  (N default: the current size)
 //       {"first", "second", "proof": [hex...]} (RFC 9162 §2.1.4)
 //
-// Access: no roles exist yet, so when API keys are configured these routes take any valid key
-// like the rest of the API (the auditor role comes with tenants); the keys document is public.
+// Access (request_auth.h): the keys document is public; the rest needs the read_audit
+// permission (admin and auditor keys). Records are the caller's tenant's only, and an
+// inclusion proof is given only for them (another tenant's seq answers like a missing one).
+// Tree heads and consistency proofs are global: they hold the log's size and hashes, no data.
 // Bad query values and proofs beyond the log are 400.
 //
 // Thread-safety: handlers run on httplib's threads; AuditLog's readers are thread-safe.

@@ -14,12 +14,14 @@
 #include "governance/canonical_json.h"
 #include "governance/receipt.h"
 #include "governance/tree_head.h"
+#include "server/admin_routes.h"
 #include "server/api_error.h"
 #include "server/audit_routes.h"
 #include "server/kb_routes.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
 #include "server/register_routes.h"
+#include "server/request_auth.h"
 
 namespace souverain::server {
 
@@ -45,17 +47,6 @@ void send_json(httplib::Response& res, const std::string& body) {
     res.set_content(body, "application/json");
 }
 
-// Constant-time comparison, so the time of a refusal tells nothing about the key.
-bool same_secret(const std::string& a, const std::string& b) {
-    const size_t n = std::max(a.size(), b.size());
-    unsigned diff = a.size() == b.size() ? 0 : 1;
-    for (size_t idx = 0; idx < n; ++idx) {
-        diff |= (unsigned)(unsigned char)(idx < a.size() ? a[idx] : 0) ^
-                (unsigned)(unsigned char)(idx < b.size() ? b[idx] : 0);
-    }
-    return diff == 0;
-}
-
 // Label of an endpoint for the request counter; unknown paths share one label so that
 // scanning the server cannot grow the metrics without bound.
 std::string endpoint_label(const std::string& path) {
@@ -78,7 +69,11 @@ thread_local Clock::time_point t_request_start = Clock::now();
 struct AuditContext {
     Clock::time_point start;
     std::string endpoint;
+    std::string tenant;
     std::string key_id;
+    // The tenant's policy (server_governance.h): set, texts are kept under this key.
+    std::optional<governance::PseudonymKey> keep_texts_key;
+    bool disclosure_notice = false;
     std::string input_sha256;
     std::string model;
     std::string model_sha256;
@@ -87,12 +82,19 @@ struct AuditContext {
     std::string language_text;  // what the visible notice's language is detected from
 };
 
-AuditContext begin_audit(const httplib::Request& req, const std::string& endpoint) {
+AuditContext begin_audit(const httplib::Request& req, const std::string& endpoint,
+                         const ServerGovernance* gov) {
     AuditContext ctx;
     ctx.start = t_request_start;
     ctx.endpoint = endpoint;
-    ctx.key_id = api_key_id(req.get_header_value("Authorization"));
+    ctx.tenant = current_principal().tenant;
+    ctx.key_id = current_principal().key_id;
     ctx.input_sha256 = request_sha256(req.body);
+    if (gov) {
+        EffectivePolicy policy = gov->policy_for(ctx.tenant);
+        ctx.keep_texts_key = std::move(policy.keep_texts_key);
+        ctx.disclosure_notice = policy.disclosure_notice;
+    }
     return ctx;
 }
 
@@ -104,7 +106,7 @@ bool audit_request(ServerGovernance* gov, const AuditContext& ctx, int status, c
     if (gov == nullptr || !gov->audit) return true;
     governance::AuditRecord record;
     record.time_ms = governance::unix_time_ms();
-    record.tenant = kDefaultTenant;
+    record.tenant = ctx.tenant;
     record.key_id = ctx.key_id;
     record.endpoint = ctx.endpoint;
     record.model = ctx.model;
@@ -117,9 +119,9 @@ bool audit_request(ServerGovernance* gov, const AuditContext& ctx, int status, c
     record.latency_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ctx.start).count();
     record.status = status;
-    if (gov->keep_texts_key) {
+    if (ctx.keep_texts_key) {
         governance::attach_pseudonymized_texts(record, ctx.prompt_text, output_text,
-                                               *gov->keep_texts_key);
+                                               *ctx.keep_texts_key);
     }
     auto appended = gov->audit->submit(std::move(record));
     if (!wait) return true;
@@ -261,7 +263,7 @@ public:
             if (gov) {
                 on_search = [gov](const httplib::Request& req, const std::string& kb, int status,
                                   const json* hits) {
-                    AuditContext ctx = begin_audit(req, "/v1/knowledge-bases/{name}/search");
+                    AuditContext ctx = begin_audit(req, "/v1/knowledge-bases/{name}/search", gov);
                     if (hits) ctx.sources = sources_from_citations(*hits, kb);
                     // The answer is the hits: hashed in canonical form, as requests are.
                     const std::string output =
@@ -273,6 +275,9 @@ public:
             install_kb_routes(http, *server_.knowledge_bases_, std::move(on_search));
         }
         if (gov && gov->audit) install_audit_routes(http, gov->audit->log());
+        if (server_.api_keys_) {
+            install_admin_routes(http, *server_.api_keys_, server_.knowledge_bases_.get());
+        }
     }
 
 private:
@@ -280,27 +285,29 @@ private:
     httplib::Server::HandlerResponse gate(const httplib::Request& req, httplib::Response& res) {
         using HR = httplib::Server::HandlerResponse;
         t_request_start = Clock::now();
-        const std::vector<std::string>& keys = server_.options_.api_keys;
-        if (!keys.empty() && req.path != "/health" && !is_public_register_path(req.path)) {
-            const std::string header = req.get_header_value("Authorization");
-            const std::string prefix = "Bearer ";
-            bool ok = false;
-            if (header.rfind(prefix, 0) == 0) {
-                const std::string given = header.substr(prefix.size());
-                for (const std::string& key : keys) ok |= same_secret(given, key);
-            }
-            if (!ok) {
-                send_error(res, unauthorized(header.empty()
-                                                 ? "no API key: send 'Authorization: Bearer KEY'"
-                                                 : "the API key is not valid"));
-                return HR::Handled;
-            }
+        auto checked =
+            server_.auth_->check(req.method, req.path, req.get_header_value("Authorization"));
+        if (auto* error = std::get_if<ApiError>(&checked)) {
+            refuse(req, res, *error);
+            return HR::Handled;
         }
+        set_current_principal(std::move(std::get<governance::Principal>(checked)));
         if (server_.shutting_down_ && req.method == "POST") {
-            send_error(res, overloaded("the server is shutting down"));
+            refuse(req, res, overloaded("the server is shutting down"));
             return HR::Handled;
         }
         return HR::Unhandled;
+    }
+
+    // An answer from the gate. The body of a request refused there is never read (the gate
+    // runs before it is), so the connection must not be reused: those bytes would be parsed
+    // as the next request (a keep-alive client got 400 on its next call).
+    static void refuse(const httplib::Request& req, httplib::Response& res, const ApiError& error) {
+        send_error(res, error);
+        if (!req.get_header_value("Content-Length").empty() ||
+            !req.get_header_value("Transfer-Encoding").empty()) {
+            res.set_header("Connection", "close");
+        }
     }
 
     json model_json(const ServedModel& model) const {
@@ -330,7 +337,7 @@ private:
     }
 
     void chat(const httplib::Request& req, httplib::Response& res) {
-        AuditContext audit = begin_audit(req, "/v1/chat/completions");
+        AuditContext audit = begin_audit(req, "/v1/chat/completions", server_.governance_.get());
         auto parsed = parse_chat_completion_request(req.body);
         if (auto* error = std::get_if<ApiError>(&parsed)) return fail(res, audit, *error);
         ChatCompletionRequest& request = std::get<ChatCompletionRequest>(parsed);
@@ -353,7 +360,7 @@ private:
             if (!rendered) return fail(res, audit, chat_template_error(rendered.error()));
             tokens = std::move(*rendered);
         } else {
-            auto grounded = ground_chat(server_.knowledge_bases_.get(), request,
+            auto grounded = ground_chat(server_.knowledge_bases_.get(), audit.tenant, request,
                                         model->runner->n_ctx(), render);
             if (auto* error = std::get_if<ApiError>(&grounded)) return fail(res, audit, *error);
             tokens = std::move(std::get<GroundedChat>(grounded).tokens);
@@ -365,7 +372,7 @@ private:
     }
 
     void completion(const httplib::Request& req, httplib::Response& res) {
-        AuditContext audit = begin_audit(req, "/v1/completions");
+        AuditContext audit = begin_audit(req, "/v1/completions", server_.governance_.get());
         auto parsed = parse_completion_request(req.body);
         if (auto* error = std::get_if<ApiError>(&parsed)) return fail(res, audit, *error);
         CompletionRequest& request = std::get<CompletionRequest>(parsed);
@@ -439,9 +446,9 @@ private:
         state->started.assign((size_t)options.n, false);
         state->done.assign((size_t)options.n, false);
         ServerGovernance* gov = server_.governance_.get();
-        if (gov && gov->disclosure_notice)
+        if (gov && audit.disclosure_notice)
             state->notice = disclosure_notice_for(audit.language_text);
-        if (!gov || !gov->keep_texts_key) audit.prompt_text.clear();
+        if (!gov || !audit.keep_texts_key) audit.prompt_text.clear();
         state->gov = gov;
         state->audit = std::move(audit);
 
@@ -674,13 +681,16 @@ private:
 HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                        std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases,
                        std::unique_ptr<ServerGovernance> governance,
-                       std::unique_ptr<RegisterEndpoints> register_endpoints)
+                       std::unique_ptr<RegisterEndpoints> register_endpoints,
+                       std::unique_ptr<governance::ApiKeys> api_keys)
     : options_(std::move(options)),
       models_(std::move(models)),
       metrics_(metrics),
       knowledge_bases_(std::move(knowledge_bases)),
       governance_(std::move(governance)),
       register_endpoints_(std::move(register_endpoints)),
+      api_keys_(std::move(api_keys)),
+      auth_(std::make_unique<RequestAuth>(api_keys_.get(), options_.api_keys)),
       http_(std::make_unique<httplib::Server>()),
       routes_(std::make_unique<Routes>(*this)) {
     int n_threads = options_.n_http_threads;

@@ -1,5 +1,7 @@
 #pragma once
-// The HTTP edge (cpp-httplib): routes, API keys, body limits, Server-Sent Events.
+// The HTTP edge (cpp-httplib): routes, API keys and roles (request_auth.h), body limits,
+// Server-Sent Events. Every request runs as a tenant: the one of its API key, or "default"
+// when the server has no keys; it sees only that tenant's knowledge bases and audit records.
 //
 // HTTP threads parse and validate a request into plain structs (openai_request.h), apply the
 // model's chat template, tokenize, and hand GenerationJobs to the model's runner; then they
@@ -27,8 +29,9 @@
 #include "server/chat_template.h"
 #include "server/metrics.h"
 #include "server/model_runner.h"
-#include "server/server_governance.h"
 #include "server/register_routes.h"
+#include "server/request_auth.h"
+#include "server/server_governance.h"
 
 namespace httplib {
 class Server;
@@ -39,7 +42,7 @@ namespace souverain::server {
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8080;                          // 0: any free port (see port())
-    std::vector<std::string> api_keys;        // empty: no authentication
+    std::vector<std::string> api_keys;        // static keys: admins of tenant "default"
     size_t max_body_bytes = 4 * 1024 * 1024;  // larger bodies get 413
     int n_http_threads = 0;                   // 0: enough for every slot and queued request
     double shutdown_grace_seconds = 10.0;     // running requests may finish this long
@@ -57,11 +60,13 @@ public:
     // `knowledge_bases` (may be null: no /v1/knowledge-bases routes) serves the knowledge-base
     // API and the "knowledge_bases" of chat requests (kb_routes.h). `register_endpoints` (may
     // be null: no register routes) serves /v1/register and the model cards
-    // (register_routes.h).
+    // (register_routes.h). `api_keys` (may be null: only the static keys of the options)
+    // holds the tenants and their keys (request_auth.h) and serves /v1/admin (admin_routes.h).
     HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases = nullptr,
                std::unique_ptr<ServerGovernance> governance = nullptr,
-               std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr);
+               std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr,
+               std::unique_ptr<governance::ApiKeys> api_keys = nullptr);
     ~HttpServer();
 
     // Binds the listening socket; fails when the address is taken or invalid.
@@ -83,6 +88,8 @@ private:
     std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases_;
     std::unique_ptr<ServerGovernance> governance_;  // outlives http_: destroyed after it
     std::unique_ptr<RegisterEndpoints> register_endpoints_;
+    std::unique_ptr<governance::ApiKeys> api_keys_;
+    std::unique_ptr<RequestAuth> auth_;
     std::unique_ptr<httplib::Server> http_;
     std::unique_ptr<Routes> routes_;
     std::atomic<bool> shutting_down_{false};

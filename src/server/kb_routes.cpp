@@ -8,6 +8,7 @@
 #include "retrieval/grounded_answer.h"
 #include "retrieval/term_codec.h"
 #include "server/kb_request.h"
+#include "server/request_auth.h"
 
 namespace souverain::server {
 
@@ -97,6 +98,11 @@ std::variant<Upload, ApiError> upload_of(const httplib::Request& req, std::strin
     return upload;
 }
 
+// The tenant whose bases a request sees: its API key's (request_auth.h).
+const std::string& tenant() {
+    return current_principal().tenant;
+}
+
 }  // namespace
 
 std::string kb_endpoint_label(const std::string& path) {
@@ -127,7 +133,8 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
     http.Post("/v1/knowledge-bases", [kbs](const httplib::Request& req, httplib::Response& res) {
         auto parsed = parse_create_kb_request(req.body);
         if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
-        Result<retrieval::KbSummary> kb = kbs->create(std::get<CreateKbRequest>(parsed).name);
+        Result<retrieval::KbSummary> kb =
+            kbs->create(tenant(), std::get<CreateKbRequest>(parsed).name);
         if (!kb) {
             ApiError error = api_error_from(kb.error());
             error.param = "name";
@@ -136,7 +143,7 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
         send_json(res, 201, kb_json(*kb));
     });
     http.Get("/v1/knowledge-bases", [kbs](const httplib::Request&, httplib::Response& res) {
-        Result<std::vector<retrieval::KbSummary>> list = kbs->list();
+        Result<std::vector<retrieval::KbSummary>> list = kbs->list(tenant());
         if (!list) return send_error(res, api_error_from(list.error()));
         json data = json::array();
         for (const retrieval::KbSummary& kb : *list) data.push_back(kb_json(kb));
@@ -144,39 +151,40 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
     });
     http.Get(R"(/v1/knowledge-bases/([^/]+))",
              [kbs](const httplib::Request& req, httplib::Response& res) {
-                 Result<retrieval::KbSummary> kb = kbs->get(req.matches[1]);
+                 Result<retrieval::KbSummary> kb = kbs->get(tenant(), req.matches[1]);
                  if (!kb) return send_error(res, api_error_from(kb.error()));
                  send_json(res, 200, kb_json(*kb));
              });
     http.Delete(R"(/v1/knowledge-bases/([^/]+))",
                 [kbs](const httplib::Request& req, httplib::Response& res) {
                     const std::string name = req.matches[1];
-                    Status removed = kbs->remove(name);
+                    Status removed = kbs->remove(tenant(), name);
                     if (!removed) return send_error(res, api_error_from(removed.error()));
                     send_json(res, 200, deleted_json(name, "knowledge_base.deleted"));
                 });
-    http.Post(R"(/v1/knowledge-bases/([^/]+)/documents)", [kbs](const httplib::Request& req,
-                                                                httplib::Response& res) {
-        const std::string kb = req.matches[1];
-        std::string holder;
-        auto upload = upload_of(req, holder);
-        if (auto* error = std::get_if<ApiError>(&upload)) return send_error(res, *error);
-        const Upload& file = std::get<Upload>(upload);
-        Result<retrieval::UploadResult> result = kbs->upload(kb, file.filename, *file.content);
-        if (!result) {
-            ApiError error = api_error_from(result.error());
-            if (error.status == 400) error.param = "file";
-            return send_error(res, error);
-        }
-        json body = document_json(kb, result->document);
-        body["status"] = change_name(result->report.change);
-        const bool created = result->report.change == retrieval::SourceChange::CREATED;
-        send_json(res, created ? 201 : 200, body);
-    });
+    http.Post(R"(/v1/knowledge-bases/([^/]+)/documents)",
+              [kbs](const httplib::Request& req, httplib::Response& res) {
+                  const std::string kb = req.matches[1];
+                  std::string holder;
+                  auto upload = upload_of(req, holder);
+                  if (auto* error = std::get_if<ApiError>(&upload)) return send_error(res, *error);
+                  const Upload& file = std::get<Upload>(upload);
+                  Result<retrieval::UploadResult> result =
+                      kbs->upload(tenant(), kb, file.filename, *file.content);
+                  if (!result) {
+                      ApiError error = api_error_from(result.error());
+                      if (error.status == 400) error.param = "file";
+                      return send_error(res, error);
+                  }
+                  json body = document_json(kb, result->document);
+                  body["status"] = change_name(result->report.change);
+                  const bool created = result->report.change == retrieval::SourceChange::CREATED;
+                  send_json(res, created ? 201 : 200, body);
+              });
     http.Get(R"(/v1/knowledge-bases/([^/]+)/documents)",
              [kbs](const httplib::Request& req, httplib::Response& res) {
                  const std::string kb = req.matches[1];
-                 Result<std::vector<storage::SourceDetails>> list = kbs->documents(kb);
+                 Result<std::vector<storage::SourceDetails>> list = kbs->documents(tenant(), kb);
                  if (!list) return send_error(res, api_error_from(list.error()));
                  json data = json::array();
                  for (const storage::SourceDetails& doc : *list)
@@ -186,49 +194,52 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
     http.Delete(R"(/v1/knowledge-bases/([^/]+)/documents/(.+))",
                 [kbs](const httplib::Request& req, httplib::Response& res) {
                     const std::string document = req.matches[2];
-                    Status removed = kbs->remove_document(req.matches[1], document);
+                    Status removed = kbs->remove_document(tenant(), req.matches[1], document);
                     if (!removed) return send_error(res, api_error_from(removed.error()));
                     send_json(res, 200, deleted_json(document, "knowledge_base.document.deleted"));
                 });
-    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)", [kbs, on_search](const httplib::Request& req,
-                                                                        httplib::Response& res) {
-        const std::string kb = req.matches[1];
-        auto fail = [&](const ApiError& error) {
-            if (on_search) on_search(req, kb, error.status, nullptr);
-            send_error(res, error);
-        };
-        auto parsed = parse_kb_search_request(req.body);
-        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(*error);
-        const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
-        if (Status mode = retrieval::check_search_mode(request.mode); !mode) {
-            ApiError error = api_error_from(mode.error());
-            error.param = "mode";
-            return fail(error);
-        }
-        retrieval::SearchOptions options;
-        options.top_k = (size_t)request.top_k;
-        for (const auto& [key, value] : request.filters) {
-            options.filter_terms.push_back(retrieval::filter_term(key, value));
-        }
-        Result<std::vector<retrieval::SearchHit>> hits = kbs->search(kb, request.query, options);
-        if (!hits) return fail(api_error_from(hits.error()));
-        json list = json::array();
-        for (const retrieval::SearchHit& hit : *hits) {
-            list.push_back(retrieval::search_hit_json(hit));
-        }
-        if (on_search) on_search(req, kb, 200, &list);
-        send_json(res, 200, {{"hits", list}});
-    });
+    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)",
+              [kbs, on_search](const httplib::Request& req, httplib::Response& res) {
+                  const std::string kb = req.matches[1];
+                  auto fail = [&](const ApiError& error) {
+                      if (on_search) on_search(req, kb, error.status, nullptr);
+                      send_error(res, error);
+                  };
+                  auto parsed = parse_kb_search_request(req.body);
+                  if (auto* error = std::get_if<ApiError>(&parsed)) return fail(*error);
+                  const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
+                  if (Status mode = retrieval::check_search_mode(request.mode); !mode) {
+                      ApiError error = api_error_from(mode.error());
+                      error.param = "mode";
+                      return fail(error);
+                  }
+                  retrieval::SearchOptions options;
+                  options.top_k = (size_t)request.top_k;
+                  for (const auto& [key, value] : request.filters) {
+                      options.filter_terms.push_back(retrieval::filter_term(key, value));
+                  }
+                  Result<std::vector<retrieval::SearchHit>> hits =
+                      kbs->search(tenant(), kb, request.query, options);
+                  if (!hits) return fail(api_error_from(hits.error()));
+                  json list = json::array();
+                  for (const retrieval::SearchHit& hit : *hits) {
+                      list.push_back(retrieval::search_hit_json(hit));
+                  }
+                  if (on_search) on_search(req, kb, 200, &list);
+                  send_json(res, 200, {{"hits", list}});
+              });
 }
 
 std::variant<GroundedChat, ApiError> ground_chat(KnowledgeBaseService* service,
+                                                 const std::string& tenant,
                                                  const ChatCompletionRequest& request,
                                                  int64_t n_ctx, const RenderChat& render) {
     if (service == nullptr) {
         return invalid_value("knowledge_bases", "this server has no knowledge bases");
     }
-    Result<std::vector<retrieval::RetrievedPassage>> passages = service->retrieve(
-        request.knowledge_bases, request.messages.back().content, (size_t)request.retrieval_top_k);
+    Result<std::vector<retrieval::RetrievedPassage>> passages =
+        service->retrieve(tenant, request.knowledge_bases, request.messages.back().content,
+                          (size_t)request.retrieval_top_k);
     if (!passages) {
         ApiError error = api_error_from(passages.error());
         error.param = "knowledge_bases";

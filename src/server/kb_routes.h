@@ -18,6 +18,10 @@
 // "chunks"}. A document: {"id": filename, "object": "knowledge_base.document",
 // "knowledge_base", "filename", "bytes", "content_hash" (SHA-256), "records", "chunks"}.
 //
+// Tenants: every route sees only the bases of the caller's tenant (request_auth.h
+// current_principal); another tenant's base answers exactly like a base that does not exist
+// (same status, same body), and names are unique per tenant only.
+//
 // Errors go through api_error.h: unknown base or document 404, a name taken 409, a bad name
 // or a file the parser refuses 400 (with the parser's message), a body over the limit 413.
 //
@@ -59,11 +63,12 @@ struct GroundedChat {
     nlohmann::json citations;  // retrieval/grounded_answer.h citations_json
 };
 
-// A chat request with "knowledge_bases": searches them for the last user message
-// (request.retrieval_top_k passages), renders the grounded conversation (grounded_chat.h)
-// leaving max_tokens (or a quarter of the context when absent) for the answer. Knowledge bases
-// are only read. `service` null: the server has none (400).
+// A chat request with "knowledge_bases" (bases of `tenant` only): searches them for the last
+// user message (request.retrieval_top_k passages), renders the grounded conversation
+// (grounded_chat.h) leaving max_tokens (or a quarter of the context when absent) for the
+// answer. Knowledge bases are only read. `service` null: the server has none (400).
 std::variant<GroundedChat, ApiError> ground_chat(retrieval::KnowledgeBaseService* service,
+                                                 const std::string& tenant,
                                                  const ChatCompletionRequest& request,
                                                  int64_t n_ctx, const RenderChat& render);
 

@@ -4,14 +4,17 @@
 // `souverain serve` from the data directory; HttpServer works without one (tests), and then
 // neither audits nor discloses.
 //
-// Policy (until tenants exist, one for the whole server, tenant "default"):
+// Policy, per tenant (storage/tenant_store.h TenantPolicy; what a tenant leaves unset follows
+// the server's flags, which are the defaults):
 // - keep_texts: records keep the prompt and the answer, pseudonymized (pii_pseudonymizer.h)
-//   under the data directory's pseudonym key; off by default, the log then holds hashes only.
+//   under the tenant's pseudonym key (derived from the data directory's); off by default, the
+//   log then holds hashes only.
 // - disclosure_notice: a short visible notice, in the language of the user's last message, is
 //   appended to every generated text (receipts and hashes cover the text as sent).
 //
 // Ownership: owns the AuditWriter. Thread-safety: immutable after construction except
 // through AuditWriter, whose methods are thread-safe; the free functions are pure.
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,15 +28,40 @@
 #include "governance/signing_key.h"
 #include "governance/source_ref.h"
 #include "server/audit_writer.h"
+#include "storage/tenant_store.h"
 
 namespace souverain::server {
+
+// A tenant's stored policy (what it leaves unset follows the server's flags).
+using TenantPolicyLookup = std::function<storage::TenantPolicy(const std::string& tenant)>;
+
+// The policy in force for one request.
+struct EffectivePolicy {
+    std::optional<governance::PseudonymKey> keep_texts_key;  // set: keep texts, pseudonymized
+    bool disclosure_notice = false;
+};
 
 struct ServerGovernance {
     std::unique_ptr<AuditWriter> audit;
     governance::SigningKey key;
-    std::map<std::string, std::string> model_sha256;         // model name -> hex SHA-256 of weights
-    std::optional<governance::PseudonymKey> keep_texts_key;  // set: keep texts, pseudonymized
-    bool disclosure_notice = false;
+    std::map<std::string, std::string> model_sha256;  // model name -> hex SHA-256 of weights
+    // The data directory's pseudonym key, from which each tenant's is derived; unset: no
+    // tenant may keep texts.
+    std::optional<governance::PseudonymKey> pseudonym_key;
+    bool keep_texts = false;           // the server's default (--audit-keep-texts)
+    bool disclosure_notice = false;    // the server's default (--disclosure-notice)
+    TenantPolicyLookup tenant_policy;  // null: every tenant follows the defaults
+
+    EffectivePolicy policy_for(const std::string& tenant) const {
+        storage::TenantPolicy stored =
+            tenant_policy ? tenant_policy(tenant) : storage::TenantPolicy{};
+        EffectivePolicy policy;
+        policy.disclosure_notice = stored.disclosure_notice.value_or(disclosure_notice);
+        if (stored.keep_texts.value_or(keep_texts) && pseudonym_key) {
+            policy.keep_texts_key = governance::PseudonymKey::for_tenant(*pseudonym_key, tenant);
+        }
+        return policy;
+    }
 
     std::string weights_sha256(const std::string& model) const {
         auto it = model_sha256.find(model);
@@ -41,7 +69,7 @@ struct ServerGovernance {
     }
 };
 
-inline constexpr const char* kDefaultTenant = "default";
+using storage::kDefaultTenant;
 inline constexpr const char* kPseudonymKeyFile = "audit_pseudonym.key";
 
 // The data directory's pseudonym key for kept texts (64 hex characters, mode 0600), created

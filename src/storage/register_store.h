@@ -8,8 +8,8 @@
 //
 // Records are JSON text written and read by src/governance/ (model_card.h,
 // assistant_register.h); the store keeps them and does not interpret them, so a PostgreSQL
-// backend is one more implementation of this interface. Until tenants exist every caller
-// uses kDefaultTenant; the column is there so that adding them needs no migration.
+// backend is one more implementation of this interface. The CLI and the public page use
+// kDefaultTenant (storage/tenant_store.h).
 //
 // Ownership: a RegisterStore owns its connection; rows are plain values copied out.
 // Thread-safety: every call is safe from any thread (the SQLite backend serializes calls on
@@ -21,10 +21,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/tenant_store.h"
 
 namespace souverain::storage {
-
-inline constexpr const char* kDefaultTenant = "default";
 
 struct StoredModelCard {
     std::string tenant;

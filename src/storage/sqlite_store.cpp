@@ -19,9 +19,11 @@ namespace {
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS kbs (
     id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL DEFAULT 'default',
+    name TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    index_dirty INTEGER NOT NULL DEFAULT 0
+    index_dirty INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, name)
 );
 CREATE TABLE IF NOT EXISTS sources (
     id INTEGER PRIMARY KEY,
@@ -70,6 +72,26 @@ CREATE TABLE IF NOT EXISTS postings (
 ) WITHOUT ROWID;
 )sql";
 
+// Before tenants, `kbs` had a globally unique name and no tenant column. SQLite cannot drop a
+// UNIQUE constraint, so the table is rebuilt (ids kept: every other table refers to them) with
+// every base given to tenant 'default'.
+constexpr const char* kMigrateKbsToTenants = R"sql(
+CREATE TABLE kbs_tenants (
+    id INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL DEFAULT 'default',
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    index_dirty INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, name)
+);
+INSERT INTO kbs_tenants (id, tenant, name, created_at, index_dirty)
+    SELECT id, 'default', name, created_at, index_dirty FROM kbs;
+DROP TABLE kbs;
+ALTER TABLE kbs_tenants RENAME TO kbs;
+)sql";
+
+constexpr const char* kKbColumns = "id, tenant, name, index_dirty, created_at";
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -81,38 +103,47 @@ public:
         // loss may drop the last commits (never corrupts).
         SOUVERAIN_TRY(exec("PRAGMA synchronous=NORMAL"));
         SOUVERAIN_TRY(exec("PRAGMA busy_timeout=5000"));
+        SOUVERAIN_TRY(migrate_to_tenants());
         return exec(kSchema);
     }
 
-    Result<KbInfo> create_kb(const std::string& name) override {
-        Result<std::optional<KbInfo>> existing = find_kb(name);
+    Result<KbInfo> create_kb(const std::string& tenant, const std::string& name) override {
+        Result<std::optional<KbInfo>> existing = find_kb(tenant, name);
         if (!existing) return existing.error();
         if (existing->has_value()) {
             return make_error(ErrorCode::ALREADY_EXISTS,
                               "knowledge base '" + name + "' already exists");
         }
         const int64_t now = (int64_t)std::time(nullptr);
-        Statement insert(db_, "INSERT INTO kbs (name, created_at) VALUES (?, ?)");
+        Statement insert(db_, "INSERT INTO kbs (tenant, name, created_at) VALUES (?, ?, ?)");
         if (!insert.valid()) return sql_error("prepare");
-        insert.bind_text(1, name);
-        insert.bind(2, now);
+        insert.bind_text(1, tenant);
+        insert.bind_text(2, name);
+        insert.bind(3, now);
         if (insert.step() != SQLITE_DONE) return sql_error("create knowledge base");
-        return KbInfo{sqlite3_last_insert_rowid(db_), name, false, now};
+        return KbInfo{sqlite3_last_insert_rowid(db_), tenant, name, false, now};
     }
 
-    Result<std::optional<KbInfo>> find_kb(const std::string& name) override {
-        Statement select(db_, "SELECT id, name, index_dirty, created_at FROM kbs WHERE name = ?");
+    Result<std::optional<KbInfo>> find_kb(const std::string& tenant,
+                                          const std::string& name) override {
+        const std::string sql =
+            std::string("SELECT ") + kKbColumns + " FROM kbs WHERE tenant = ? AND name = ?";
+        Statement select(db_, sql.c_str());
         if (!select.valid()) return sql_error("prepare");
-        select.bind_text(1, name);
+        select.bind_text(1, tenant);
+        select.bind_text(2, name);
         const int rc = select.step();
         if (rc == SQLITE_DONE) return std::optional<KbInfo>();
         if (rc != SQLITE_ROW) return sql_error("find knowledge base");
         return std::optional<KbInfo>(kb_info(select));
     }
 
-    Result<std::vector<KbInfo>> list_kbs() override {
-        Statement select(db_, "SELECT id, name, index_dirty, created_at FROM kbs ORDER BY name");
+    Result<std::vector<KbInfo>> list_kbs(const std::string& tenant) override {
+        const std::string sql =
+            std::string("SELECT ") + kKbColumns + " FROM kbs WHERE tenant = ? ORDER BY name";
+        Statement select(db_, sql.c_str());
         if (!select.valid()) return sql_error("prepare");
+        select.bind_text(1, tenant);
         std::vector<KbInfo> kbs;
         int rc;
         while ((rc = select.step()) == SQLITE_ROW) kbs.push_back(kb_info(select));
@@ -313,8 +344,39 @@ private:
     Error sql_error(const std::string& what) { return storage::sql_error(db_, "storage: ", what); }
 
     static KbInfo kb_info(Statement& row) {
-        return KbInfo{row.column_int(0), row.column_string(1), row.column_int(2) != 0,
-                      row.column_int(3)};
+        return KbInfo{row.column_int(0), row.column_string(1), row.column_string(2),
+                      row.column_int(3) != 0, row.column_int(4)};
+    }
+
+    // An old `kbs` table (no tenant column) is rebuilt in one transaction; a new or already
+    // migrated database is left alone. Checked again inside the transaction: another process
+    // may have migrated it meanwhile.
+    Status migrate_to_tenants() {
+        Result<bool> old = has_pre_tenant_kbs();
+        if (!old) return old.error();
+        if (!*old) return Status::success();
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        old = has_pre_tenant_kbs();
+        Status migrated = !old ? Status(old.error()) : Status::success();
+        if (migrated && *old) migrated = exec(kMigrateKbsToTenants);
+        if (!migrated) {
+            (void)exec("ROLLBACK");
+            return migrated;
+        }
+        return exec("COMMIT");
+    }
+
+    Result<bool> has_pre_tenant_kbs() {
+        Statement columns(db_, "SELECT name FROM pragma_table_info('kbs')");
+        if (!columns.valid()) return sql_error("prepare");
+        bool exists = false, has_tenant = false;
+        int rc;
+        while ((rc = columns.step()) == SQLITE_ROW) {
+            exists = true;
+            has_tenant |= columns.column_view(0) == "tenant";
+        }
+        if (rc != SQLITE_DONE) return sql_error("read the kbs table");
+        return exists && !has_tenant;
     }
 
     Status delete_kb_locked(int64_t kb_id) {

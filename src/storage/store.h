@@ -19,11 +19,13 @@
 #include <vector>
 
 #include "common/error.h"
+#include "storage/tenant_store.h"
 
 namespace souverain::storage {
 
 struct KbInfo {
     int64_t id = 0;
+    std::string tenant;  // the owner; names are unique per tenant
     std::string name;
     bool index_dirty = false;  // documents changed since the lexical index was last written
     int64_t created_at = 0;    // Unix seconds
@@ -98,10 +100,16 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    // Fails with ALREADY_EXISTS when a knowledge base of that name exists.
-    virtual Result<KbInfo> create_kb(const std::string& name) = 0;
-    virtual Result<std::optional<KbInfo>> find_kb(const std::string& name) = 0;
-    virtual Result<std::vector<KbInfo>> list_kbs() = 0;
+    // Knowledge bases belong to a tenant: a name is looked up only among that tenant's bases,
+    // so another tenant's base is indistinguishable from one that does not exist. Ids are
+    // global; callers get them only from a tenant-scoped lookup.
+    //
+    // Fails with ALREADY_EXISTS when the tenant has a knowledge base of that name.
+    virtual Result<KbInfo> create_kb(const std::string& tenant, const std::string& name) = 0;
+    virtual Result<std::optional<KbInfo>> find_kb(const std::string& tenant,
+                                                  const std::string& name) = 0;
+    // The tenant's bases, by name.
+    virtual Result<std::vector<KbInfo>> list_kbs(const std::string& tenant) = 0;
     // Removes a knowledge base with everything it holds (sources, documents, chunks, index).
     // One transaction; an unknown id is not an error (nothing to remove).
     virtual Status delete_kb(int64_t kb_id) = 0;
@@ -147,6 +155,8 @@ public:
 };
 
 // Opens (creating when absent) the SQLite store in `data_dir` (file `souverain.db`, WAL mode).
+// A database written before tenants existed is migrated on open: its bases go to tenant
+// "default".
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir);
 
 }  // namespace souverain::storage

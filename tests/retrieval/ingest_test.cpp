@@ -37,11 +37,12 @@ protected:
         std::filesystem::create_directories(docs + "/sub");
         Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(root + "/data");
         ASSERT_TRUE(store);
-        ASSERT_TRUE((*store)->create_kb("kb"));
+        ASSERT_TRUE((*store)->create_kb(storage::kDefaultTenant, "kb"));
     }
 
     IngestReport ingest() {
-        Result<KnowledgeBase> kb = open_knowledge_base(root + "/data", "kb");
+        Result<KnowledgeBase> kb =
+            open_knowledge_base(root + "/data", storage::kDefaultTenant, "kb");
         EXPECT_TRUE(kb);
         Result<IngestReport> report = ingest_paths(*kb->store, kb->info, {docs}, {}, nullptr);
         EXPECT_TRUE(report) << report.error().message;
@@ -49,7 +50,8 @@ protected:
     }
 
     std::vector<std::pair<storage::ChunkRecord, std::string>> search(const std::string& query) {
-        Result<KnowledgeBase> kb = open_knowledge_base(root + "/data", "kb");
+        Result<KnowledgeBase> kb =
+            open_knowledge_base(root + "/data", storage::kDefaultTenant, "kb");
         Result<std::unique_ptr<LexicalIndex>> index = LexicalIndex::open(*kb->store, kb->info.id);
         EXPECT_TRUE(index);
         SearchOptions options;
@@ -66,7 +68,8 @@ protected:
     }
 
     std::vector<storage::ChunkRecord> all_chunks() {
-        Result<KnowledgeBase> kb = open_knowledge_base(root + "/data", "kb");
+        Result<KnowledgeBase> kb =
+            open_knowledge_base(root + "/data", storage::kDefaultTenant, "kb");
         std::vector<int64_t> ids;
         EXPECT_TRUE(kb->store->for_each_chunk_terms(
             kb->info.id, [&](const storage::ChunkTerms& c) { ids.push_back(c.chunk_id); }));

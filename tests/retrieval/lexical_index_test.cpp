@@ -27,7 +27,7 @@ protected:
             storage::open_sqlite_store(test::make_temp_dir("lexical_index"));
         ASSERT_TRUE(opened) << opened.error().message;
         store = std::move(*opened);
-        Result<storage::KbInfo> kb = store->create_kb("kb");
+        Result<storage::KbInfo> kb = store->create_kb(storage::kDefaultTenant, "kb");
         ASSERT_TRUE(kb);
         kb_id = kb->id;
         // d1: apple apple banana | d2: apple cherry cherry cherry | d3: banana (+ a filter term)

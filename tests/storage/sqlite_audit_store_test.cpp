@@ -87,7 +87,7 @@ TEST(SqliteAuditStore, SharesTheDatabaseWithTheKnowledgeBaseStoreAndPersists) {
         ASSERT_TRUE(kb_store);
         Result<std::unique_ptr<AuditStore>> store = open_sqlite_audit_store(dir);
         ASSERT_TRUE(store);
-        ASSERT_TRUE((*kb_store)->create_kb("laws"));
+        ASSERT_TRUE((*kb_store)->create_kb(kDefaultTenant, "laws"));
         ASSERT_TRUE((*store)->append(row(0), head(1)));
     }
     Result<std::unique_ptr<AuditStore>> reopened = open_sqlite_audit_store(dir);
@@ -95,7 +95,7 @@ TEST(SqliteAuditStore, SharesTheDatabaseWithTheKnowledgeBaseStoreAndPersists) {
     EXPECT_EQ(*(*reopened)->next_seq(), 1);
     Result<std::unique_ptr<Store>> kb_store = open_sqlite_store(dir);
     ASSERT_TRUE(kb_store);
-    EXPECT_TRUE((*kb_store)->find_kb("laws")->has_value());
+    EXPECT_TRUE((*kb_store)->find_kb(kDefaultTenant, "laws")->has_value());
 }
 
 }  // namespace

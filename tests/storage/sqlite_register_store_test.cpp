@@ -120,7 +120,7 @@ TEST(SqliteRegisterStore, RecordsSurviveReopeningAndShareTheFileWithKnowledgeBas
     {
         auto kbs = open_sqlite_store(dir);
         ASSERT_TRUE(kbs.ok());
-        ASSERT_TRUE((*kbs)->create_kb("laws").ok());
+        ASSERT_TRUE((*kbs)->create_kb(kDefaultTenant, "laws").ok());
         auto store = open_sqlite_register_store(dir);
         ASSERT_TRUE(store.ok());
         ASSERT_TRUE((*store)->put_assistant(kDefaultTenant, "a", "{}", false).ok());
@@ -132,7 +132,7 @@ TEST(SqliteRegisterStore, RecordsSurviveReopeningAndShareTheFileWithKnowledgeBas
     EXPECT_TRUE((*store)->latest_model_card(kDefaultTenant, "m")->has_value());
     auto kbs = open_sqlite_store(dir);
     ASSERT_TRUE(kbs.ok());
-    EXPECT_EQ((*kbs)->list_kbs()->size(), 1u);
+    EXPECT_EQ((*kbs)->list_kbs(kDefaultTenant)->size(), 1u);
 }
 
 TEST(SqliteRegisterStore, AnUnusableDataDirectoryIsAnError) {

@@ -28,12 +28,12 @@ TEST(SqliteStoreTest, KnowledgeBasesSourcesAndChunks) {
     const std::string dir = test::make_temp_dir("sqlite_store");
     Result<std::unique_ptr<Store>> store = open_sqlite_store(dir);
     ASSERT_TRUE(store) << store.error().message;
-    Result<KbInfo> kb = (*store)->create_kb("laws");
+    Result<KbInfo> kb = (*store)->create_kb(kDefaultTenant, "laws");
     ASSERT_TRUE(kb);
-    EXPECT_FALSE((*store)->create_kb("laws"));  // duplicate name
+    EXPECT_FALSE((*store)->create_kb(kDefaultTenant, "laws"));  // duplicate name
     ASSERT_TRUE((*store)->replace_source(kb->id, {"/a.jsonl", "h1", 10},
                                          {document("x", "one"), document("y", "two")}));
-    Result<std::optional<KbInfo>> found = (*store)->find_kb("laws");
+    Result<std::optional<KbInfo>> found = (*store)->find_kb(kDefaultTenant, "laws");
     ASSERT_TRUE(found && found->has_value());
     EXPECT_TRUE((*found)->index_dirty);
 
@@ -60,7 +60,7 @@ TEST(SqliteStoreTest, KnowledgeBasesSourcesAndChunks) {
     Result<std::optional<std::string>> postings = (*store)->load_postings(kb->id, "term");
     ASSERT_TRUE(postings && postings->has_value());
     EXPECT_EQ(**postings, "blob");
-    found = (*store)->find_kb("laws");
+    found = (*store)->find_kb(kDefaultTenant, "laws");
     EXPECT_FALSE((*found)->index_dirty);
 
     // Reopening sees what was committed.
@@ -78,13 +78,13 @@ TEST(SqliteStoreTest, KnowledgeBasesSourcesAndChunks) {
 TEST(SqliteStoreTest, DuplicateNameIsAlreadyExists) {
     Result<std::unique_ptr<Store>> store = open_sqlite_store(test::make_temp_dir("sqlite_dup"));
     ASSERT_TRUE(store);
-    Result<KbInfo> kb = (*store)->create_kb("laws");
+    Result<KbInfo> kb = (*store)->create_kb(kDefaultTenant, "laws");
     ASSERT_TRUE(kb);
     EXPECT_GT(kb->created_at, 1600000000);
-    Result<KbInfo> again = (*store)->create_kb("laws");
+    Result<KbInfo> again = (*store)->create_kb(kDefaultTenant, "laws");
     ASSERT_FALSE(again);
     EXPECT_EQ(again.error().code, ErrorCode::ALREADY_EXISTS);
-    Result<std::optional<KbInfo>> found = (*store)->find_kb("laws");
+    Result<std::optional<KbInfo>> found = (*store)->find_kb(kDefaultTenant, "laws");
     ASSERT_TRUE(found && found->has_value());
     EXPECT_EQ((*found)->created_at, kb->created_at);
 }
@@ -92,7 +92,7 @@ TEST(SqliteStoreTest, DuplicateNameIsAlreadyExists) {
 TEST(SqliteStoreTest, CountsAndSourceDetails) {
     Result<std::unique_ptr<Store>> store = open_sqlite_store(test::make_temp_dir("sqlite_counts"));
     ASSERT_TRUE(store);
-    Result<KbInfo> kb = (*store)->create_kb("laws");
+    Result<KbInfo> kb = (*store)->create_kb(kDefaultTenant, "laws");
     ASSERT_TRUE(kb);
     NewDocument two_chunks = document("x", "one two");
     two_chunks.chunks.push_back(two_chunks.chunks[0]);
@@ -121,15 +121,15 @@ TEST(SqliteStoreTest, DeleteKbRemovesEverythingItHeldAndNothingElse) {
     const std::string dir = test::make_temp_dir("sqlite_delete");
     Result<std::unique_ptr<Store>> store = open_sqlite_store(dir);
     ASSERT_TRUE(store);
-    Result<KbInfo> gone = (*store)->create_kb("gone");
-    Result<KbInfo> kept = (*store)->create_kb("kept");
+    Result<KbInfo> gone = (*store)->create_kb(kDefaultTenant, "gone");
+    Result<KbInfo> kept = (*store)->create_kb(kDefaultTenant, "kept");
     ASSERT_TRUE(gone && kept);
     for (const KbInfo* kb : {&*gone, &*kept}) {
         ASSERT_TRUE((*store)->replace_source(kb->id, {"/s.md", "h", 3}, {document("d", "abc")}));
         ASSERT_TRUE((*store)->write_index(kb->id, "meta", {{"term", 1, "blob"}}));
     }
     ASSERT_TRUE((*store)->delete_kb(gone->id));
-    Result<std::optional<KbInfo>> found = (*store)->find_kb("gone");
+    Result<std::optional<KbInfo>> found = (*store)->find_kb(kDefaultTenant, "gone");
     ASSERT_TRUE(found);
     EXPECT_FALSE(found->has_value());
     Result<KbCounts> counts = (*store)->count_kb(gone->id);
@@ -151,7 +151,7 @@ TEST(SqliteStoreTest, DeleteKbRemovesEverythingItHeldAndNothingElse) {
     postings = (*store)->load_postings(kept->id, "term");
     ASSERT_TRUE(postings && postings->has_value());
     // The name is free again.
-    EXPECT_TRUE((*store)->create_kb("gone"));
+    EXPECT_TRUE((*store)->create_kb(kDefaultTenant, "gone"));
 }
 
 }  // namespace
