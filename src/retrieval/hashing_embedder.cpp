@@ -33,13 +33,25 @@ std::string HashingEmbedder::model_name() const {
 }
 
 std::vector<float> HashingEmbedder::embed_one(std::string_view text) {
-    const Language language = detect_language(text);
-    auto& analyzer = analyzers_[(size_t)language];
-    if (!analyzer) analyzer = std::make_unique<Analyzer>(language);
-    terms_.clear();
-    analyzer->analyze(text, terms_);
-    std::map<std::string_view, int> counts;
-    for (const std::string& term : terms_) ++counts[term];
+    // A passage is analyzed in its detected language. A text too short to tell (most queries)
+    // is analyzed in each language and the terms pooled, as the query builder does: else a
+    // query's unstemmed "periscope" would never meet a passage's English stem "periscop".
+    const Language detected = detect_language(text);
+    const bool pooled = detected == Language::OTHER;
+    const std::vector<Language> languages =
+        pooled ? std::vector<Language>{Language::OTHER, Language::EN, Language::FR, Language::DE}
+               : std::vector<Language>{detected};
+    std::map<std::string, int> counts;
+    for (Language language : languages) {
+        auto& analyzer = analyzers_[(size_t)language];
+        if (!analyzer) analyzer = std::make_unique<Analyzer>(language);
+        terms_.clear();
+        analyzer->analyze(text, terms_);
+        for (std::string& term : terms_) {
+            int& count = counts[std::move(term)];
+            count = pooled ? 1 : count + 1;
+        }
+    }
     std::vector<float> vector((size_t)dimension_, 0.0f);
     for (const auto& [term, tf] : counts) {
         const uint64_t hash = fnv1a(term);

@@ -1,6 +1,7 @@
 #pragma once
 // A deterministic Embedder without a model: each text is analyzed like the lexical index does
-// (language detection, stopwords, stemming), every term is hashed to one of `dimension`
+// (language detection, stopwords, stemming; a text whose language cannot be told, like most
+// queries, with each language's analyzer, terms pooled), every term is hashed to one of `dimension`
 // coordinates with a hashed sign (feature hashing), counts are damped (1 + ln tf) and the
 // vector is L2-normalized. Texts that share stems get a positive inner product, so dense
 // search over it behaves like a crude lexical search: good enough to test the dense and hybrid

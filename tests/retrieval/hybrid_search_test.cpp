@@ -49,6 +49,11 @@ TEST(HashingEmbedder, NormalizedDeterministicAndCloserForSharedStems) {
     }
     EXPECT_GT(dot((*vectors)[0], (*vectors)[1]), dot((*vectors)[0], (*vectors)[2]) + 0.2);
     EXPECT_EQ(embedder.embed_one(texts[0]), (*vectors)[0]);
+    // A query too short to detect its language still meets the passage's English stems.
+    const std::vector<float> query = embedder.embed_one("periscope submarine");
+    const std::vector<float> passage = embedder.embed_one(
+        "The submarine raised its periscope and the crew listened to the sonar.");
+    EXPECT_GT(dot(query, passage), 0.4);
     // No terms at all: the zero vector, not NaNs.
     for (float x : embedder.embed_one("  ... ")) EXPECT_EQ(x, 0.0f);
 }
