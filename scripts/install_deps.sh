@@ -14,6 +14,7 @@ PACKAGES=(
     libsqlite3-dev                    # storage (knowledge bases, audit log)
     sqlite3                           # the audit tamper test edits the database directly
     libstemmer-dev                    # Snowball stemmers (fr, de, en)
+    libhnswlib-dev                    # HNSW graphs (dense retrieval)
     libsodium-dev                     # Ed25519 signatures, argon2id, HMAC
     libssl-dev                        # SHA-256 with the CPU's SHA instructions (weights files)
     libxml2-dev                       # HTML and DOCX XML (ingestion)

@@ -1,6 +1,7 @@
 // `souverain ingest --kb NAME PATH...`: files and folders into a knowledge base (text,
 // Markdown, HTML, PDF, DOCX, BEIR JSONL); unchanged files are skipped by content hash, broken
-// ones reported.
+// ones reported. In a knowledge base with an embedding model, the chunks that have no vector
+// yet are then embedded and the dense (HNSW) index is brought up to date.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "retrieval/dense_base.h"
 #include "retrieval/ingest.h"
 #include "retrieval/knowledge_base.h"
 
@@ -22,7 +24,42 @@ struct IngestCliOptions {
     std::string data_dir = "./souverain-data";
     std::vector<std::string> paths;
     size_t max_chunk_bytes = 2000;
+    int threads = 2;
 };
+
+// Embeds what has no vector yet and updates the HNSW index; prints one line. Returns the
+// exit code (0 when the base has no embedding model).
+int embed_and_index(const IngestCliOptions& options, int64_t kb_id) {
+    retrieval::DenseOptions dense_options;
+    dense_options.threads = options.threads;
+    Result<std::optional<retrieval::DenseBase>> dense =
+        retrieval::DenseBase::open(options.data_dir, kb_id, dense_options);
+    if (!dense) return report_error(dense.error());
+    if (!dense->has_value()) return 0;
+    retrieval::DenseBase& base = **dense;
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&]() {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
+    Result<int64_t> pending = base.vectors().count_chunks_without_vectors(kb_id);
+    if (!pending) return report_error(pending.error());
+    ProgressLine progress("embed");
+    Result<size_t> embedded = base.embed_pending([&](size_t done) {
+        progress.update(done, (size_t)*pending, "chunks with " + base.model().name);
+    });
+    progress.finish();
+    if (!embedded) return report_error(embedded.error());
+    const double embed_seconds = elapsed();
+    retrieval::VectorIndexReport report;
+    if (Status index = base.update_index(&report); !index) return report_error(index.error());
+    std::string how = report.loaded ? "updated (+" + std::to_string(report.added) + ", -" +
+                                          std::to_string(report.removed) + ")"
+                                    : "built (" + report.rebuild_why + ")";
+    if (report.loaded && !report.rebuild_why.empty()) how = "rebuilt (" + report.rebuild_why + ")";
+    std::printf("embedded %zu chunks with %s in %.2f s; dense index %s in %.2f s\n", *embedded,
+                base.model().name.c_str(), embed_seconds, how.c_str(), elapsed() - embed_seconds);
+    return 0;
+}
 
 int run_ingest(const IngestCliOptions& options) {
     Result<retrieval::KnowledgeBase> kb =
@@ -58,7 +95,8 @@ int run_ingest(const IngestCliOptions& options) {
         report->unchanged, report->failed, report->removed, (double)report->bytes / 1e6, seconds,
         seconds > 0 ? (double)report->bytes / 1e6 / seconds : 0.0,
         report->index_rebuilt ? "; index rebuilt" : "");
-    return report->failed > 0 && report->ingested == 0 && report->unchanged == 0 ? 1 : 0;
+    if (report->failed > 0 && report->ingested == 0 && report->unchanged == 0) return 1;
+    return embed_and_index(options, kb->info.id);
 }
 
 }  // namespace
@@ -74,6 +112,8 @@ void register_ingest(CLI::App& app) {
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--max-chunk-bytes", options->max_chunk_bytes,
                     "Longest chunk before it is split at sentence boundaries (default 2000)");
+    cmd->add_option("--threads", options->threads,
+                    "Threads of the embedding model and the dense index build (default 2)");
     cmd->add_option("paths", options->paths, "Files and folders (recursively)")->required();
     cmd->callback([options]() { set_exit_code(run_ingest(*options)); });
 }

@@ -1,10 +1,13 @@
-// `souverain kb create NAME` and `souverain kb list`: knowledge bases in a data directory, each
-// owned by a tenant (--tenant, default 'default').
+// `souverain kb create NAME [--tenant T] [--embedding-model F.gguf|hashing:DIM]` and
+// `souverain kb list [--tenant T]`: knowledge bases in a data directory, each owned by a tenant
+// (default 'default').
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "retrieval/dense_base.h"
+#include "retrieval/hashing_embedder.h"
 #include "retrieval/knowledge_base.h"
 #include "storage/store.h"
 
@@ -16,18 +19,38 @@ struct KbOptions {
     std::string name;
     std::string tenant = "default";
     std::string data_dir = "./souverain-data";
+    std::string embedding_model;
+    int threads = 2;
 };
 
 int run_kb_create(const KbOptions& options) {
     if (Status name = retrieval::check_kb_name(options.name); !name) {
         return report_error(name.error());
     }
+    // The model is opened before the base is created, so that a model that cannot be used
+    // leaves no half-configured base behind.
+    if (!options.embedding_model.empty()) {
+        Result<std::unique_ptr<retrieval::Embedder>> embedder =
+            retrieval::open_embedding_model(options.embedding_model, options.threads);
+        if (!embedder) return report_error(embedder.error());
+    }
     Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(options.data_dir);
     if (!store) return report_error(store.error());
     Result<storage::KbInfo> kb = (*store)->create_kb(options.tenant, options.name);
     if (!kb) return report_error(kb.error());
-    std::printf("created knowledge base '%s' in %s\n", options.name.c_str(),
-                options.data_dir.c_str());
+    std::string with;
+    if (!options.embedding_model.empty()) {
+        Result<storage::EmbeddingModelInfo> model = retrieval::set_kb_embedding_model(
+            options.data_dir, kb->id, options.embedding_model, options.threads);
+        if (!model) {
+            (void)(*store)->delete_kb(kb->id);
+            return report_error(model.error());
+        }
+        with = " with embedding model " + model->name + " (" + std::to_string(model->dimension) +
+               " dimensions)";
+    }
+    std::printf("created knowledge base '%s' in %s%s\n", options.name.c_str(),
+                options.data_dir.c_str(), with.c_str());
     return 0;
 }
 
@@ -50,6 +73,10 @@ void register_kb(CLI::App& app) {
     create->add_option("name", options->name, "Name of the knowledge base")->required();
     create->add_option("--tenant", options->tenant, "Owning tenant (default 'default')");
     create->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
+    create->add_option("--embedding-model", options->embedding_model,
+                       "Encoder GGUF whose vectors enable dense and hybrid search (hashing:DIM: "
+                       "a model-free test embedder)");
+    create->add_option("--threads", options->threads, "Threads of the embedding model");
     create->callback([options]() { set_exit_code(run_kb_create(*options)); });
     CLI::App* list = kb->add_subcommand("list", "List the knowledge bases");
     list->add_option("--tenant", options->tenant, "Tenant (default 'default')");

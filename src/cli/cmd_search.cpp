@@ -1,5 +1,6 @@
-// `souverain search --kb NAME --query TEXT`: the best chunks of a knowledge base (lexical BM25;
-// dense and hybrid modes need an embedding model, which this step does not configure).
+// `souverain search --kb NAME --query TEXT [--mode lexical|dense|hybrid]`: the best chunks of a
+// knowledge base; the mode rules are retrieval/hybrid_search.h's (default hybrid when the base
+// has an embedding model, else lexical).
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "cli/search_options.h"
+#include "retrieval/dense_base.h"
+#include "retrieval/hybrid_search.h"
 #include "retrieval/knowledge_base.h"
 #include "retrieval/search_hit.h"
 
@@ -20,7 +23,9 @@ struct SearchCliOptions {
     std::string tenant = "default";
     std::string data_dir = "./souverain-data";
     std::string query;
-    std::string mode = "lexical";
+    std::string mode;  // empty: the default of hybrid_search.h
+    std::string rerank;
+    int threads = 2;
     size_t top_k = 10;
     bool json = false;
     std::vector<std::string> filters;
@@ -28,8 +33,18 @@ struct SearchCliOptions {
 };
 
 int run_search(const SearchCliOptions& options) {
-    if (Status mode = retrieval::check_search_mode(options.mode); !mode) {
-        return report_error(mode.error());
+    std::optional<retrieval::SearchMode> mode;
+    if (!options.mode.empty()) {
+        Result<retrieval::SearchMode> parsed = retrieval::parse_search_mode(options.mode);
+        if (!parsed) return report_error(parsed.error());
+        mode = *parsed;
+    }
+    if (!options.rerank.empty()) {
+        // The hook for a cross-encoder: refused plainly until a reranker model exists.
+        return report_error(make_error(ErrorCode::UNSUPPORTED,
+                                       "--rerank " + options.rerank +
+                                           ": no reranker model is supported yet (cross-encoder "
+                                           "rerankers are not wired in)"));
     }
     retrieval::SearchOptions search_options;
     search_options.top_k = options.top_k;
@@ -45,17 +60,27 @@ int run_search(const SearchCliOptions& options) {
     Result<retrieval::KnowledgeBase> kb =
         retrieval::open_knowledge_base(options.data_dir, options.tenant, options.kb);
     if (!kb) return report_error(kb.error());
-    Result<std::vector<retrieval::SearchHit>> hits = retrieval::search_knowledge_base(
-        *kb->store, kb->info.id, options.query, options.config, search_options);
-    if (!hits) return report_error(hits.error());
+    retrieval::DenseOptions dense_options;
+    dense_options.threads = options.threads;
+    Result<std::optional<retrieval::DenseBase>> dense =
+        retrieval::DenseBase::open(options.data_dir, kb->info.id, dense_options);
+    if (!dense) return report_error(dense.error());
+    Result<retrieval::ModeSearchResult> result =
+        retrieval::search_by_mode(*kb->store, kb->info.id, dense->has_value() ? &**dense : nullptr,
+                                  options.query, options.config, search_options, mode);
+    if (!result) return report_error(result.error());
+    const std::vector<retrieval::SearchHit>* hits = &result->hits;
     if (options.json) {
-        nlohmann::json out = {{"hits", nlohmann::json::array()}};
+        nlohmann::json out = {{"mode", retrieval::search_mode_name(result->mode)},
+                              {"hits", nlohmann::json::array()}};
+        if (!result->note.empty()) out["note"] = result->note;
         for (const retrieval::SearchHit& hit : *hits)
             out["hits"].push_back(retrieval::search_hit_json(hit));
         std::printf("%s\n",
                     out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return 0;
     }
+    if (!result->note.empty()) std::fprintf(stderr, "note: %s\n", result->note.c_str());
     for (size_t i = 0; i < hits->size(); ++i) {
         const storage::ChunkRecord& chunk = (*hits)[i].chunk;
         std::string snippet = chunk.text.substr(0, 240);
@@ -80,8 +105,13 @@ void register_search(CLI::App& app) {
                     "Tenant owning the knowledge base (default 'default')");
     cmd->add_option("--query,-q", options->query, "Query text")->required();
     cmd->add_option("--top-k,-k", options->top_k, "Number of chunks (default 10)");
-    cmd->add_option("--mode", options->mode, "lexical (dense and hybrid need an embedding model)");
-    cmd->add_flag("--json", options->json, "JSON output {\"hits\": [...]}");
+    cmd->add_option("--mode", options->mode,
+                    "lexical, dense or hybrid (default: hybrid when the knowledge base has an "
+                    "embedding model and no --filter is given, else lexical)");
+    cmd->add_option("--rerank", options->rerank,
+                    "Cross-encoder reranker model (not supported yet: refused)");
+    cmd->add_option("--threads", options->threads, "Threads of the embedding model");
+    cmd->add_flag("--json", options->json, "JSON output {\"mode\": ..., \"hits\": [...]}");
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--filter", options->filters,
                     "Metadata filter KEY=VALUE (lang, article); repeatable, all must match");

@@ -30,6 +30,7 @@ void register_register(CLI::App& app);
 void register_kb(CLI::App& app);
 void register_ingest(CLI::App& app);
 void register_search(CLI::App& app);
+void register_bench_retrieval(CLI::App& app);
 void register_ask(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_pii(CLI::App& app);

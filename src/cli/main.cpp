@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     register_kb(app);
     register_ingest(app);
     register_search(app);
+    register_bench_retrieval(app);
     register_ask(app);
     register_eval(app);
     register_pii(app);

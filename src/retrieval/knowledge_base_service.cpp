@@ -36,11 +36,24 @@ Status check_document_name(std::string_view name) {
 }
 
 Result<std::unique_ptr<KnowledgeBaseService>> KnowledgeBaseService::open(
-    const std::string& data_dir, IngestOptions ingest) {
+    const std::string& data_dir, IngestOptions ingest, DenseOptions dense) {
     Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(data_dir);
     if (!store) return store.error();
     return std::unique_ptr<KnowledgeBaseService>(
-        new KnowledgeBaseService(std::move(*store), ingest));
+        new KnowledgeBaseService(std::move(*store), data_dir, ingest, dense));
+}
+
+Result<DenseBase*> KnowledgeBaseService::dense_locked(int64_t kb_id) {
+    auto found = dense_.find(kb_id);
+    if (found != dense_.end()) return found->second.get();
+    Result<std::optional<DenseBase>> opened = DenseBase::open(data_dir_, kb_id, dense_options_);
+    if (!opened) return opened.error();
+    // Bases without a model are not cached: one may be given a model later by the CLI.
+    if (!opened->has_value()) return (DenseBase*)nullptr;
+    auto base = std::make_unique<DenseBase>(std::move(**opened));
+    DenseBase* pointer = base.get();
+    dense_[kb_id] = std::move(base);
+    return pointer;
 }
 
 Result<storage::KbInfo> KnowledgeBaseService::find_locked(const std::string& tenant,
@@ -90,7 +103,10 @@ Status KnowledgeBaseService::remove(const std::string& tenant, const std::string
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = find_locked(tenant, name);
     if (!info) return info.error();
-    return store_->delete_kb(info->id);
+    dense_.erase(info->id);
+    SOUVERAIN_TRY(store_->delete_kb(info->id));
+    remove_vector_index_files(data_dir_, info->id);
+    return Status::success();
 }
 
 Result<UploadResult> KnowledgeBaseService::upload(const std::string& tenant, const std::string& kb,
@@ -102,6 +118,14 @@ Result<UploadResult> KnowledgeBaseService::upload(const std::string& tenant, con
     SOUVERAIN_TRY(check_document_name(filename));
     Result<SourceReport> report = ingest_source_bytes(*store_, *info, filename, bytes, ingest_);
     if (!report) return report.error();
+    Result<DenseBase*> dense = dense_locked(info->id);
+    if (!dense) return dense.error();
+    if (*dense != nullptr && report->change != SourceChange::UNCHANGED) {
+        // The chunks are committed; should embedding fail, the next upload embeds them.
+        Result<size_t> embedded = (*dense)->embed_pending();
+        if (!embedded) return embedded.error();
+        SOUVERAIN_TRY((*dense)->update_index());
+    }
     UploadResult result;
     result.report = std::move(*report);
     result.document =
@@ -123,17 +147,33 @@ Status KnowledgeBaseService::remove_document(const std::string& tenant, const st
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
-    return remove_source_and_reindex(*store_, *info, document);
+    SOUVERAIN_TRY(remove_source_and_reindex(*store_, *info, document));
+    Result<DenseBase*> dense = dense_locked(info->id);
+    if (!dense) return dense.error();
+    if (*dense != nullptr) SOUVERAIN_TRY((*dense)->update_index());
+    return Status::success();
 }
 
 Result<std::vector<SearchHit>> KnowledgeBaseService::search(const std::string& tenant,
                                                             const std::string& kb,
                                                             std::string_view query,
                                                             const SearchOptions& options) {
+    Result<ModeSearchResult> result = search(tenant, kb, query, options, std::nullopt);
+    if (!result) return result.error();
+    return std::move(result->hits);
+}
+
+Result<ModeSearchResult> KnowledgeBaseService::search(const std::string& tenant,
+                                                      const std::string& kb, std::string_view query,
+                                                      const SearchOptions& options,
+                                                      std::optional<SearchMode> mode) {
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
-    return search_knowledge_base(*store_, info->id, query, lexical_, options);
+    Result<DenseBase*> dense = dense_locked(info->id);
+    if (!dense) return dense.error();
+    if (*dense != nullptr) SOUVERAIN_TRY((*dense)->update_index());
+    return search_by_mode(*store_, info->id, *dense, query, lexical_, options, mode);
 }
 
 Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(

@@ -16,14 +16,23 @@
 // Ownership: the service owns its Store. Thread-safety: every method may be called from any
 // thread; one mutex serializes them all (a Store is used by one thread at a time), so a long
 // upload delays searches. Other processes (the CLI) may write the same data directory: SQLite
-// serializes the writers, and searches read the index as it is committed (nothing is cached).
+// serializes the writers, and lexical searches read the index as it is committed (nothing is
+// cached). The dense side of bases with an embedding model (dense_base.h: the embedder and
+// the HNSW graph) is kept open per base after first use; each search or upload first syncs the
+// graph with the stored vectors, so vectors another process stored are picked up.
+// Uploads to such a base embed the new chunks and add them to the graph (no rebuild);
+// deletions mark their vectors deleted.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
+#include "retrieval/dense_base.h"
+#include "retrieval/hybrid_search.h"
 #include "retrieval/ingest.h"
 #include "retrieval/lexical_search.h"
 #include "retrieval/search_hit.h"
@@ -44,7 +53,8 @@ struct UploadResult {
 class KnowledgeBaseService {
 public:
     static Result<std::unique_ptr<KnowledgeBaseService>> open(const std::string& data_dir,
-                                                              IngestOptions ingest = {});
+                                                              IngestOptions ingest = {},
+                                                              DenseOptions dense = {});
 
     // INVALID_ARGUMENT for a bad name (check_kb_name), ALREADY_EXISTS when taken.
     Result<KbSummary> create(const std::string& tenant, const std::string& name);
@@ -61,8 +71,13 @@ public:
     Status remove_document(const std::string& tenant, const std::string& kb,
                            const std::string& document);
 
+    // Search in the default mode (hybrid_search.h), hits only.
     Result<std::vector<SearchHit>> search(const std::string& tenant, const std::string& kb,
                                           std::string_view query, const SearchOptions& options);
+    // Search in `mode` (nullopt: the default), with the mode that ran.
+    Result<ModeSearchResult> search(const std::string& tenant, const std::string& kb,
+                                    std::string_view query, const SearchOptions& options,
+                                    std::optional<SearchMode> mode);
     // Searches each base (all must exist; duplicates count once) and keeps the `top_k` best
     // passages of all, best first; equal scores keep the order of `kbs`.
     Result<std::vector<RetrievedPassage>> retrieve(const std::string& tenant,
@@ -70,15 +85,25 @@ public:
                                                    std::string_view query, size_t top_k);
 
 private:
-    KnowledgeBaseService(std::unique_ptr<storage::Store> store, IngestOptions ingest)
-        : store_(std::move(store)), ingest_(ingest), lexical_(default_lexical_config()) {}
+    KnowledgeBaseService(std::unique_ptr<storage::Store> store, std::string data_dir,
+                         IngestOptions ingest, DenseOptions dense)
+        : store_(std::move(store)),
+          data_dir_(std::move(data_dir)),
+          ingest_(ingest),
+          dense_options_(dense),
+          lexical_(default_lexical_config()) {}
     Result<storage::KbInfo> find_locked(const std::string& tenant, const std::string& name);
     Result<KbSummary> summary_locked(const storage::KbInfo& info);
+    // The base's dense side, opened on first use; null when it has no embedding model.
+    Result<DenseBase*> dense_locked(int64_t kb_id);
 
     std::mutex mutex_;
     std::unique_ptr<storage::Store> store_;
+    std::string data_dir_;
     IngestOptions ingest_;
+    DenseOptions dense_options_;
     LexicalConfig lexical_;
+    std::unordered_map<int64_t, std::unique_ptr<DenseBase>> dense_;
 };
 
 // Names of uploaded documents: a file name (no '/', '\', control characters, "." or ".."), at

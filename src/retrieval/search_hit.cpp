@@ -4,18 +4,6 @@
 
 namespace souverain::retrieval {
 
-Status check_search_mode(std::string_view mode) {
-    if (mode == "lexical") return Status::success();
-    if (mode == "dense" || mode == "hybrid") {
-        return make_error(ErrorCode::UNSUPPORTED,
-                          "search mode '" + std::string(mode) +
-                              "' needs an embedding model and none is configured; search is "
-                              "lexical (use mode lexical)");
-    }
-    return make_error(ErrorCode::INVALID_ARGUMENT, "unknown search mode '" + std::string(mode) +
-                                                       "' (lexical; dense and hybrid come later)");
-}
-
 Result<std::vector<SearchHit>> search_knowledge_base(storage::Store& store, int64_t kb_id,
                                                      std::string_view query,
                                                      const LexicalConfig& config,

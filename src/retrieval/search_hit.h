@@ -30,10 +30,6 @@ struct RetrievedPassage {
     SearchHit hit;
 };
 
-// "lexical" passes; "dense" and "hybrid" are UNSUPPORTED (they need an embedding model, which
-// is not configured yet); anything else is INVALID_ARGUMENT.
-Status check_search_mode(std::string_view mode);
-
 // Lexical search of one knowledge base, best first, with the stored passages. A knowledge base
 // that has no index yet (nothing ingested) gives no hits rather than an error.
 Result<std::vector<SearchHit>> search_knowledge_base(storage::Store& store, int64_t kb_id,

@@ -4,8 +4,9 @@
 // range 400, each error naming the field.
 //
 //   POST /v1/knowledge-bases                {"name": "laws"}
-//   POST /v1/knowledge-bases/{name}/search  {"query": "...", "top_k": 10, "mode": "lexical",
+//   POST /v1/knowledge-bases/{name}/search  {"query": "...", "top_k": 10, "mode": "hybrid",
 //                                            "filters": {"lang": "fr", "article": "12"}}
+// (`mode` lexical, dense or hybrid; absent: the default of retrieval/hybrid_search.h)
 //
 // Thread-safety: pure functions.
 #include <cstdint>
@@ -26,7 +27,7 @@ struct CreateKbRequest {
 struct KbSearchRequest {
     std::string query;
     int32_t top_k = 10;
-    std::string mode = "lexical";
+    std::string mode;                                          // empty: the default mode
     std::vector<std::pair<std::string, std::string>> filters;  // (key, value): lang, article
 };
 

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "retrieval/grounded_answer.h"
+#include "retrieval/hybrid_search.h"
 #include "retrieval/term_codec.h"
 #include "server/kb_request.h"
 #include "server/request_auth.h"
@@ -198,36 +199,46 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
                     if (!removed) return send_error(res, api_error_from(removed.error()));
                     send_json(res, 200, deleted_json(document, "knowledge_base.document.deleted"));
                 });
-    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)",
-              [kbs, on_search](const httplib::Request& req, httplib::Response& res) {
-                  const std::string kb = req.matches[1];
-                  auto fail = [&](const ApiError& error) {
-                      if (on_search) on_search(req, kb, error.status, nullptr);
-                      send_error(res, error);
-                  };
-                  auto parsed = parse_kb_search_request(req.body);
-                  if (auto* error = std::get_if<ApiError>(&parsed)) return fail(*error);
-                  const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
-                  if (Status mode = retrieval::check_search_mode(request.mode); !mode) {
-                      ApiError error = api_error_from(mode.error());
-                      error.param = "mode";
-                      return fail(error);
-                  }
-                  retrieval::SearchOptions options;
-                  options.top_k = (size_t)request.top_k;
-                  for (const auto& [key, value] : request.filters) {
-                      options.filter_terms.push_back(retrieval::filter_term(key, value));
-                  }
-                  Result<std::vector<retrieval::SearchHit>> hits =
-                      kbs->search(tenant(), kb, request.query, options);
-                  if (!hits) return fail(api_error_from(hits.error()));
-                  json list = json::array();
-                  for (const retrieval::SearchHit& hit : *hits) {
-                      list.push_back(retrieval::search_hit_json(hit));
-                  }
-                  if (on_search) on_search(req, kb, 200, &list);
-                  send_json(res, 200, {{"hits", list}});
-              });
+    http.Post(R"(/v1/knowledge-bases/([^/]+)/search)", [kbs, on_search](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+        const std::string kb = req.matches[1];
+        auto fail = [&](const ApiError& error) {
+            if (on_search) on_search(req, kb, error.status, nullptr);
+            send_error(res, error);
+        };
+        auto parsed = parse_kb_search_request(req.body);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(*error);
+        const KbSearchRequest& request = std::get<KbSearchRequest>(parsed);
+        std::optional<retrieval::SearchMode> mode;
+        if (!request.mode.empty()) {
+            Result<retrieval::SearchMode> parsed = retrieval::parse_search_mode(request.mode);
+            if (!parsed) {
+                ApiError error = api_error_from(parsed.error());
+                error.param = "mode";
+                return fail(error);
+            }
+            mode = *parsed;
+        }
+        retrieval::SearchOptions options;
+        options.top_k = (size_t)request.top_k;
+        for (const auto& [key, value] : request.filters) {
+            options.filter_terms.push_back(retrieval::filter_term(key, value));
+        }
+        Result<retrieval::ModeSearchResult> result = kbs->search(tenant(), kb, request.query, options, mode);
+        if (!result) {
+            ApiError error = api_error_from(result.error());
+            if (error.status == 400 && request.mode != "lexical") error.param = "mode";
+            return fail(error);
+        }
+        json list = json::array();
+        for (const retrieval::SearchHit& hit : result->hits) {
+            list.push_back(retrieval::search_hit_json(hit));
+        }
+        if (on_search) on_search(req, kb, 200, &list);
+        json body = {{"mode", retrieval::search_mode_name(result->mode)}, {"hits", list}};
+        if (!result->note.empty()) body["note"] = result->note;
+        send_json(res, 200, body);
+    });
 }
 
 std::variant<GroundedChat, ApiError> ground_chat(KnowledgeBaseService* service,

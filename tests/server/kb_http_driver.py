@@ -181,6 +181,8 @@ def fill(args):
     check(r.status == 200, f"search: {r.status} {r.body!r}")
     hits = r.json()["hits"]
     check(hits, "search for the replaced text found nothing")
+    check(r.json().get("mode") == "lexical" and "note" not in r.json(),
+          f"a base without an embedding model searches lexically: {r.json().get('mode')}")
     keys = {"document_id", "chunk_id", "score", "title", "metadata", "start", "end", "text"}
     for hit in hits:
         check(keys <= set(hit), f"hit keys {sorted(hit)}")
@@ -269,6 +271,11 @@ def answer(args):
     expect_error(upload_raw(port, KB, "big.txt", b"word " * 20000), 413, "upload over the limit")
     expect_error(upload_raw(port, "nope", "a.md", b"# A\n"), 404, "upload to an unknown base")
     expect_error(search(port, "x", mode="dense"), 400, "dense search")
+    expect_error(search(port, "x", mode="semantic"), 400, "unknown search mode")
+    r = search(port, "Kündigungsfrist Mieter", mode="hybrid")
+    check(r.status == 200 and r.json()["mode"] == "lexical" and
+          "no embedding model" in r.json().get("note", "") and r.json()["hits"],
+          f"hybrid without an embedding model: {r.body!r}")
     expect_error(search(port, "x", topk=3), 422, "search with an unknown field")
     expect_error(sc.request(port, "DELETE", f"/v1/knowledge-bases/{KB}/documents/none.md"), 404,
                  "delete an unknown document")

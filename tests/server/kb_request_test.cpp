@@ -43,7 +43,7 @@ TEST(KbRequest, SearchDefaultsAndLimits) {
     auto plain = parse_kb_search_request(R"({"query": "bail"})");
     ASSERT_TRUE(std::holds_alternative<KbSearchRequest>(plain));
     EXPECT_EQ(std::get<KbSearchRequest>(plain).top_k, 10);
-    EXPECT_EQ(std::get<KbSearchRequest>(plain).mode, "lexical");
+    EXPECT_EQ(std::get<KbSearchRequest>(plain).mode, "");
 
     struct Case {
         const char* body;
