@@ -18,6 +18,7 @@
 #include "retrieval/dense_base.h"
 #include "retrieval/hybrid_search.h"
 #include "retrieval/knowledge_base.h"
+#include "storage/tenant_store.h"
 
 namespace souverain::cli {
 
@@ -72,7 +73,7 @@ int run_bench_retrieval(const BenchRetrievalOptions& options) {
         modes.push_back(*mode);
     }
     Result<retrieval::KnowledgeBase> kb =
-        retrieval::open_knowledge_base(options.data_dir, options.kb);
+        retrieval::open_knowledge_base(options.data_dir, storage::kDefaultTenant, options.kb);
     if (!kb) return report_error(kb.error());
     retrieval::DenseOptions dense_options;
     dense_options.threads = options.threads;

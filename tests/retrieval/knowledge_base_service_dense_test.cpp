@@ -40,7 +40,7 @@ TEST(KnowledgeBaseServiceDense, UploadsAreEmbeddedAndDeletionsLeaveTheDenseIndex
     ASSERT_FALSE(hybrid->hits.empty());
     EXPECT_EQ(hybrid->hits[0].chunk.document_id, "lease.md");
 
-    ASSERT_TRUE((*service)->remove_document("laws", "ship.md"));
+    ASSERT_TRUE((*service)->remove_document(storage::kDefaultTenant, "laws", "ship.md"));
     Result<ModeSearchResult> after =
         (*service)->search(storage::kDefaultTenant, "laws", "periscope submarine", options, SearchMode::DENSE);
     ASSERT_TRUE(after);

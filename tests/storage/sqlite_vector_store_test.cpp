@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "storage/store.h"
+#include "storage/tenant_store.h"
 #include "storage/vector_store.h"
 #include "test_paths.h"
 
@@ -44,7 +45,7 @@ Fixture open_fixture(const std::string& name, int dimension = 4) {
     Result<std::unique_ptr<VectorStore>> vectors = open_sqlite_vector_store(f.dir);
     EXPECT_TRUE(vectors) << vectors.error().message;
     f.vectors = std::move(*vectors);
-    Result<KbInfo> kb = f.store->create_kb("laws");
+    Result<KbInfo> kb = f.store->create_kb(kDefaultTenant, "laws");
     EXPECT_TRUE(kb);
     f.kb = kb->id;
     EXPECT_TRUE(f.vectors->set_embedding_model(f.kb, {"hashing:4", "hashing:4", dimension}));
@@ -86,7 +87,7 @@ TEST(SqliteVectorStore, ModelIsRecordedOnceAndAnotherModelIsRefused) {
     Status unknown = f.vectors->set_embedding_model(f.kb + 100, {"x", "x", 4});
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().code, ErrorCode::NOT_FOUND);
-    Result<KbInfo> plain = f.store->create_kb("plain");
+    Result<KbInfo> plain = f.store->create_kb(kDefaultTenant, "plain");
     ASSERT_TRUE(plain);
     Result<std::optional<EmbeddingModelInfo>> none = f.vectors->embedding_model(plain->id);
     ASSERT_TRUE(none);
