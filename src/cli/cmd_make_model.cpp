@@ -13,8 +13,11 @@ void register_make_model(CLI::App& app) {
     auto options = std::make_shared<MakeModelOptions>();
     auto n_threads = std::make_shared<int>(0);
     CLI::App* cmd = app.add_subcommand("make-model", "Write a GGUF model with random weights");
-    cmd->add_option("--arch", options->arch, "Architecture")->capture_default_str();
-    cmd->add_option("--preset", options->preset, "tiny, tinyllama-1b or mistral-7b")->required();
+    cmd->add_option("--arch", options->arch, "Architecture: llama or bert")->capture_default_str();
+    cmd->add_option("--preset", options->preset,
+                    "llama: tiny, tinyllama-1b or mistral-7b; bert: tiny or minilm")
+        ->required();
+    cmd->add_option("--pooling", options->pooling, "bert: mean or cls")->capture_default_str();
     cmd->add_option("--type", options->type,
                     "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k q4_k_m q5_k_m")
         ->capture_default_str();

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "governance/api_keys.h"
+#include "engine/bert_model.h"
 #include "governance/audit_log.h"
 #include "governance/model_card.h"
 #include "governance/sha256.h"
@@ -135,17 +137,35 @@ int serve_command(const ServeOptions& options) {
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
     std::vector<governance::ServedModelFile> served_files;  // for the model cards
+    std::vector<std::unique_ptr<server::EmbeddingRunner>> encoders;
+    std::vector<std::string> model_names;
     for (const std::string& arg : options.models) {
         auto [name, path] = split_model_arg(arg);
-        for (const server::ServedModel& served : models) {
-            if (served.runner->name() == name) {
-                return report_error(
-                    {ErrorCode::INVALID_ARGUMENT, "two models are named '" + name + "'"});
-            }
+        if (std::find(model_names.begin(), model_names.end(), name) != model_names.end()) {
+            return report_error(
+                {ErrorCode::INVALID_ARGUMENT, "two models are named '" + name + "'"});
         }
+        model_names.push_back(name);
         std::fprintf(stderr, "souverain: loading %s from %s\n", name.c_str(), path.c_str());
-        auto model = LlamaModel::load(path);
-        if (!model) return report_error(model.error());
+        auto gguf = GgufFile::open(path);
+        if (!gguf) return report_error(gguf.error());
+        // Encoders (arch bert) get their own loop and serve /v1/embeddings only.
+        std::unique_ptr<BertModel> encoder;
+        std::unique_ptr<LlamaModel> model;
+        if ((*gguf)->get_string("general.architecture") ==
+            std::optional<std::string_view>("bert")) {
+            auto loaded = BertModel::from_gguf(std::move(*gguf));
+            if (!loaded) {
+                return report_error(
+                    make_error(loaded.error().code, path + ": " + loaded.error().message));
+            }
+            encoder = std::move(*loaded);
+        } else {
+            auto loaded = LlamaModel::from_gguf(std::move(*gguf));
+            if (!loaded) return report_error(loaded.error());
+            model = std::move(*loaded);
+        }
+        const GgufFile& file = encoder ? encoder->gguf() : model->gguf();
         // The weights' SHA-256 goes into every record and receipt. It is computed here, before
         // listening: a request never waits for it, and /health answers only once it is known
         // (a 4 GB file takes a few seconds; the time is printed).
@@ -157,10 +177,18 @@ int serve_command(const ServeOptions& options) {
             stderr, "souverain: %s weights SHA-256 %s (%.2f s)\n", name.c_str(),
             governance->model_sha256[name].c_str(),
             std::chrono::duration<double>(std::chrono::steady_clock::now() - hash_start).count());
-        served_files.push_back({name, path, governance::read_model_facts((*model)->gguf(), path)});
+        served_files.push_back({name, path, governance::read_model_facts(file, path)});
         served_files.back().facts.sha256 = governance->model_sha256[name];  // read once only
+        if (encoder) {
+            server::EmbeddingRunnerOptions encoder_options;
+            encoder_options.n_threads = options.n_threads;
+            encoder_options.max_queue = std::max<int32_t>(options.max_queue, 1);
+            encoders.push_back(std::make_unique<server::EmbeddingRunner>(name, std::move(encoder),
+                                                                         encoder_options));
+            continue;
+        }
         server::ServedModel served;
-        auto chat_template = (*model)->gguf().get_string("tokenizer.chat_template");
+        auto chat_template = model->gguf().get_string("tokenizer.chat_template");
         if (chat_template) {
             auto parsed = server::ChatTemplate::parse(*chat_template);
             if (parsed) {
@@ -176,14 +204,14 @@ int serve_command(const ServeOptions& options) {
         if (!served.template_from_model) served.chat_template = server::ChatTemplate::fallback();
         server::RunnerOptions runner_options;
         runner_options.n_slots = options.parallel;
-        runner_options.n_ctx = std::min<int64_t>(options.n_ctx, (*model)->hparams().n_ctx_train);
+        runner_options.n_ctx = std::min<int64_t>(options.n_ctx, model->hparams().n_ctx_train);
         runner_options.cache_type = *cache_type;
         runner_options.n_threads = options.n_threads;
         runner_options.n_batch = std::max(options.n_batch, options.parallel);
         runner_options.n_prefill_chunk = options.n_prefill_chunk;
         runner_options.max_queue = options.max_queue;
         runner_options.reuse_prompt_prefix = !options.no_prompt_reuse;
-        auto runner = server::ModelRunner::create(name, std::move(*model), runner_options, metrics);
+        auto runner = server::ModelRunner::create(name, std::move(model), runner_options, metrics);
         if (!runner) return report_error(runner.error());
         served.runner = std::move(*runner);
         models.push_back(std::move(served));
@@ -203,7 +231,8 @@ int serve_command(const ServeOptions& options) {
     }
     server::HttpServer server(server_options, std::move(models), metrics,
                               std::move(*knowledge_bases), std::move(governance),
-                              std::move(*register_endpoints), std::move(*api_keys));
+                              std::move(*register_endpoints), std::move(*api_keys),
+                              std::move(encoders));
     Status bound = server.bind();
     if (!bound) return report_error(bound.error());
     std::printf("souverain: listening on http://%s:%d\n", options.host.c_str(), server.port());

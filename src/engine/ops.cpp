@@ -208,4 +208,27 @@ void silu_mul(float* gate, const float* up, int64_t n) {
     }
 }
 
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t n,
+                float eps) {
+    double sum = 0.0;
+    for (int64_t idx = 0; idx < n; ++idx) sum += x[idx];
+    const double mean = sum / (double)n;
+    double sum_sq = 0.0;
+    for (int64_t idx = 0; idx < n; ++idx) {
+        const double centered = x[idx] - mean;
+        sum_sq += centered * centered;
+    }
+    const double scale = 1.0 / std::sqrt(sum_sq / (double)n + (double)eps);
+    for (int64_t idx = 0; idx < n; ++idx) {
+        out[idx] = (float)((x[idx] - mean) * scale) * weight[idx] + bias[idx];
+    }
+}
+
+void gelu(float* x, int64_t n) {
+    constexpr float inv_sqrt2 = 0.70710678118654752f;
+    for (int64_t idx = 0; idx < n; ++idx) {
+        x[idx] = 0.5f * x[idx] * (1.0f + std::erf(x[idx] * inv_sqrt2));
+    }
+}
+
 }  // namespace souverain

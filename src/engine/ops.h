@@ -56,4 +56,12 @@ void softmax(float* x, int64_t n);
 // In place: gate = silu(gate) * up, n elements.
 void silu_mul(float* gate, const float* up, int64_t n);
 
+// out = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias, for one vector of n elements
+// (BERT's LayerNorm; mean and variance accumulated in double).
+void layer_norm(const float* x, const float* weight, const float* bias, float* out, int64_t n,
+                float eps);
+
+// In place: x = x * Phi(x), the exact (erf) GELU that BERT checkpoints were trained with.
+void gelu(float* x, int64_t n);
+
 }  // namespace souverain

@@ -102,6 +102,10 @@ struct VocabData {
     bool add_space_prefix = false;
     bool ignore_merges = false;        // BPE: a pre-token that is a whole token skips merging
     bool strip_leading_space = false;  // decoding: drop the first piece's leading space
+    // UGM: collapse runs of spaces (tokenizer.ggml.remove_extra_whitespaces), and the score of
+    // a character no piece covers (the lowest normal score minus 10).
+    bool remove_extra_whitespaces = false;
+    double ugm_unknown_score = -10.0;
 
     std::string_view text(int32_t id) const {
         return std::string_view(text_arena)
@@ -152,5 +156,13 @@ std::vector<std::string> wpm_split_words(std::string_view text);
 // WordPiece: each word, prefixed with U+2581, is split greedily by longest match; a word that
 // cannot be covered entirely becomes the unknown token.
 void wpm_tokenize(const VocabData& vocab, std::string_view text, std::vector<int32_t>& out);
+
+// SentencePiece-unigram normalization of one text fragment: spaces escaped to U+2581, the
+// dummy prefix, and with remove_extra_whitespaces runs of spaces collapsed and trailing ones
+// dropped. Invalid UTF-8 bytes become U+FFFD.
+std::string ugm_normalize(const VocabData& vocab, std::string_view text);
+
+// SentencePiece unigram: normalize, then the segmentation with the highest sum of piece scores.
+void ugm_tokenize(const VocabData& vocab, std::string_view text, std::vector<int32_t>& out);
 
 }  // namespace souverain

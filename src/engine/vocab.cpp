@@ -293,6 +293,11 @@ Status load_special_tokens(const GgufFile& gguf, VocabData& data) {
         data.bos_id = default_id(1);
         data.eos_id = default_id(2);
         data.unk_id = default_id(0);
+    } else if (data.kind == VocabKind::UGM) {
+        // T5's layout; XLM-R files name their ids.
+        data.pad_id = default_id(0);
+        data.eos_id = default_id(1);
+        data.unk_id = default_id(2);
     } else if (data.kind == VocabKind::WPM) {
         data.cls_id = default_id(101);
         data.unk_id = default_id(100);
@@ -418,6 +423,8 @@ const char* vocab_kind_name(VocabKind kind) {
             return "BPE";
         case VocabKind::WPM:
             return "WPM";
+        case VocabKind::UGM:
+            return "UGM";
     }
     return "unknown";
 }
@@ -440,6 +447,8 @@ Result<std::shared_ptr<const Vocab>> Vocab::load(const GgufFile& gguf) {
         data->kind = VocabKind::BPE;
     } else if (model->str == "bert") {
         data->kind = VocabKind::WPM;
+    } else if (model->str == "t5") {
+        data->kind = VocabKind::UGM;
     } else {
         return make_error(ErrorCode::UNSUPPORTED, "unsupported tokenizer model '" +
                                                       printable(model->str) + "' (" +
@@ -461,11 +470,28 @@ Result<std::shared_ptr<const Vocab>> Vocab::load(const GgufFile& gguf) {
             break;
         case VocabKind::WPM:
             break;
+        case VocabKind::UGM:
+            // T5's framing: no BOS, EOS at the end; XLM-R files say add_bos_token true.
+            add_eos = true;
+            add_space_prefix = true;
+            SOUVERAIN_TRY(read_bool(gguf, "tokenizer.ggml.remove_extra_whitespaces",
+                                    &data->remove_extra_whitespaces));
+            break;
     }
     SOUVERAIN_TRY(read_bool(gguf, KEY_ADD_BOS, &add_bos));
     SOUVERAIN_TRY(read_bool(gguf, KEY_ADD_EOS, &add_eos));
     SOUVERAIN_TRY(read_bool(gguf, KEY_ADD_SPACE_PREFIX, &add_space_prefix));
     SOUVERAIN_TRY(load_special_tokens(gguf, *data));
+    if (data->kind == VocabKind::UGM) {
+        float min_score = 0.0f;
+        bool any_normal = false;
+        for (int32_t id = 0; id < data->n_tokens; ++id) {
+            if (data->types[id] != TokenType::NORMAL) continue;
+            min_score = any_normal ? std::min(min_score, data->scores[id]) : data->scores[id];
+            any_normal = true;
+        }
+        data->ugm_unknown_score = (double)min_score - 10.0;
+    }
 
     if (data->kind == VocabKind::WPM) {
         // WordPiece always frames with CLS ... SEP; the add_*_token flags do not apply.
@@ -482,7 +508,8 @@ Result<std::shared_ptr<const Vocab>> Vocab::load(const GgufFile& gguf) {
         }
         data->add_bos = add_bos;
         data->add_eos = add_eos;
-        data->add_space_prefix = data->kind == VocabKind::SPM && add_space_prefix;
+        data->add_space_prefix =
+            (data->kind == VocabKind::SPM || data->kind == VocabKind::UGM) && add_space_prefix;
         data->strip_leading_space = data->add_space_prefix;
     }
     return std::shared_ptr<const Vocab>(new Vocab(std::move(data)));
@@ -592,6 +619,18 @@ std::vector<int32_t> Vocab::tokenize(std::string_view text, bool add_special,
                     out.push_back(fragment.token);
                 } else {
                     bpe_tokenize(data, text.substr(fragment.offset, fragment.length), out);
+                }
+            }
+            if (add_special && data.add_eos) out.push_back(data.eos_id);
+            break;
+        }
+        case VocabKind::UGM: {
+            if (add_special && data.add_bos) out.push_back(data.bos_id);
+            for (const Fragment& fragment : fragments) {
+                if (fragment.token >= 0) {
+                    out.push_back(fragment.token);
+                } else {
+                    ugm_tokenize(data, text.substr(fragment.offset, fragment.length), out);
                 }
             }
             if (add_special && data.add_eos) out.push_back(data.eos_id);

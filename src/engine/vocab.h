@@ -1,7 +1,10 @@
 #pragma once
 // The vocabulary of a model and its tokenizer, loaded from GGUF metadata (tokenizer.ggml.*):
-// SentencePiece BPE ("llama"), byte-level BPE ("gpt2") and WordPiece ("bert"). Tokenization
-// reproduces llama.cpp's token ids exactly (checked against its test vectors).
+// SentencePiece BPE ("llama"), byte-level BPE ("gpt2"), WordPiece ("bert") and SentencePiece
+// unigram ("t5"). Tokenization reproduces llama.cpp's token ids exactly (checked against its
+// test vectors) for the first three; unigram has no llama.cpp vectors here and is checked
+// against tests/reference/ugm_reference.py, and it ignores the precompiled character map (text
+// that NFKC would change may segment differently from llama.cpp).
 //
 // Ownership: load() copies what it needs out of the GgufFile; the Vocab does not reference the
 // file afterwards. Thread-safety: a Vocab is immutable after load(); any number of threads may
@@ -24,6 +27,7 @@ enum class VocabKind {
     SPM,  // tokenizer.ggml.model "llama": SentencePiece BPE with scores and byte fallback
     BPE,  // "gpt2": byte-level BPE with merges and a pre-tokenizer regex
     WPM,  // "bert": WordPiece, greedy longest match per word
+    UGM,  // "t5": SentencePiece unigram, the most probable segmentation (Viterbi)
 };
 
 const char* vocab_kind_name(VocabKind kind);
@@ -55,7 +59,7 @@ public:
     int32_t n_tokens() const;
     VocabKind kind() const;
 
-    // add_special: BOS (and EOS when add_eos()) for SPM/BPE as the metadata says; CLS ... SEP
+    // add_special: BOS (and EOS when add_eos()) for SPM/BPE/UGM as the metadata says; CLS ... SEP
     // for WPM. parse_special: the text of control and user-defined tokens in `text` becomes
     // those tokens (user-defined tokens are matched either way, as llama.cpp does). Never fails:
     // invalid UTF-8 is tokenized through byte fallback / treated as U+FFFD.

@@ -29,7 +29,7 @@ enum class Role { ADMIN, EDITOR, USER, AUDITOR };
 
 enum class Action {
     READ_MODELS,     // GET /v1/models, a model's card
-    CHAT,            // chat completions (grounded or not), completions
+    CHAT,            // chat completions (grounded or not), completions, embeddings
     SEARCH,          // search a knowledge base
     READ_KBS,        // list bases and documents
     MANAGE_KBS,      // create and delete bases, upload and delete documents

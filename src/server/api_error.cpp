@@ -47,6 +47,11 @@ ApiError model_not_found(const std::string& model) {
                 "model", "model_not_found");
 }
 
+ApiError wrong_model_kind(const std::string& model, const std::string& message) {
+    return make(400, "invalid_request_error", "the model '" + model + "' " + message, "model",
+                "model_not_supported");
+}
+
 ApiError route_not_found(const std::string& method, const std::string& path) {
     return make(404, "invalid_request_error", "no route for " + method + " " + path, "",
                 "unknown_url");

@@ -37,6 +37,9 @@ ApiError invalid_value(const std::string& param, const std::string& message,
 ApiError schema_error(const std::string& param, const std::string& message);
 ApiError context_length_exceeded(const std::string& param, const std::string& message);
 ApiError model_not_found(const std::string& model);
+// The model exists but does another job: embeddings asked of a text generator, or a completion
+// of an encoder (400, code "model_not_supported").
+ApiError wrong_model_kind(const std::string& model, const std::string& message);
 ApiError route_not_found(const std::string& method, const std::string& path);
 ApiError unauthorized(const std::string& message);
 ApiError forbidden(const std::string& message);

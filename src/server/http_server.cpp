@@ -18,6 +18,7 @@
 #include "server/api_error.h"
 #include "server/audit_routes.h"
 #include "server/kb_routes.h"
+#include "server/openai_embeddings.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
 #include "server/register_routes.h"
@@ -50,8 +51,9 @@ void send_json(httplib::Response& res, const std::string& body) {
 // Label of an endpoint for the request counter; unknown paths share one label so that
 // scanning the server cannot grow the metrics without bound.
 std::string endpoint_label(const std::string& path) {
-    static const char* const kKnown[] = {"/v1/chat/completions", "/v1/completions", "/v1/models",
-                                         "/health", "/metrics"};
+    static const char* const kKnown[] = {
+        "/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+        "/v1/models",           "/health",         "/metrics"};
     for (const char* known : kKnown) {
         if (path == known) return known;
     }
@@ -242,16 +244,22 @@ public:
         http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
             json data = json::array();
             for (const ServedModel& model : server_.models_) data.push_back(model_json(model));
+            for (const auto& encoder : server_.encoders_) data.push_back(encoder_json(*encoder));
             send_json(res, json{{"object", "list"}, {"data", data}}.dump());
         });
         // Before /v1/models/{id}, whose pattern would take /v1/models/{id}/card.
         if (server_.register_endpoints_) server_.register_endpoints_->install(http);
         http.Get(R"(/v1/models/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
             const std::string id = req.matches[1];
+            if (const EmbeddingRunner* encoder = find_encoder(id)) {
+                return send_json(res, encoder_json(*encoder).dump());
+            }
             const ServedModel* model = find_model(id);
             if (!model) return send_error(res, model_not_found(id));
             send_json(res, model_json(*model).dump());
         });
+        http.Post("/v1/embeddings",
+                  [this](const httplib::Request& req, httplib::Response& res) { embed(req, res); });
         http.Post("/v1/chat/completions",
                   [this](const httplib::Request& req, httplib::Response& res) { chat(req, res); });
         http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
@@ -325,6 +333,113 @@ private:
         return nullptr;
     }
 
+    json encoder_json(const EmbeddingRunner& encoder) const {
+        return {{"id", encoder.name()},
+                {"object", "model"},
+                {"created", encoder.created_unix()},
+                {"owned_by", "souverain"},
+                {"context_length", encoder.model().max_tokens()},
+                {"embedding_dimensions", encoder.model().dimension()}};
+    }
+
+    EmbeddingRunner* find_encoder(const std::string& name) {
+        for (auto& encoder : server_.encoders_) {
+            if (encoder->name() == name) return encoder.get();
+        }
+        return nullptr;
+    }
+
+    // A generation request for a model that is not a generator: an encoder's name is a
+    // clear 400, anything else unknown.
+    ApiError not_a_generator(const std::string& name) {
+        if (find_encoder(name)) {
+            return wrong_model_kind(name, "is an embedding model; use POST /v1/embeddings");
+        }
+        return model_not_found(name);
+    }
+
+    // POST /v1/embeddings: inputs tokenized and checked here (texts get [CLS] ... [SEP]; token
+    // arrays are taken as the model's whole input), then one job for the encoder's loop.
+    // Inputs longer than the model reads are refused (context_length_exceeded), as OpenAI does,
+    // rather than silently cut.
+    void embed(const httplib::Request& req, httplib::Response& res) {
+        AuditContext audit = begin_audit(req, "/v1/embeddings", server_.governance_.get());
+        auto parsed = parse_embedding_request(req.body);
+        if (auto* error = std::get_if<ApiError>(&parsed)) return fail(res, audit, *error);
+        EmbeddingRequest& request = std::get<EmbeddingRequest>(parsed);
+        name_model(audit, request.model);
+        EmbeddingRunner* encoder = find_encoder(request.model);
+        if (!encoder) {
+            if (find_model(request.model)) {
+                return fail(res, audit,
+                            wrong_model_kind(request.model,
+                                             "generates text; embeddings need an encoder model "
+                                             "(architecture bert)"));
+            }
+            return fail(res, audit, model_not_found(request.model));
+        }
+        const BertModel& model = encoder->model();
+        if (request.dimensions && *request.dimensions != model.dimension()) {
+            return fail(
+                res, audit,
+                invalid_value("dimensions",
+                              "this model's embeddings have " + std::to_string(model.dimension()) +
+                                  " dimensions; 'dimensions' must be that or absent",
+                              "unsupported"));
+        }
+        const int64_t max_tokens = model.max_tokens();
+        const int64_t n_vocab = model.vocab().n_tokens();
+        EmbeddingJob job;
+        if (auto* texts = std::get_if<std::vector<std::string>>(&request.input)) {
+            for (size_t idx = 0; idx < texts->size(); ++idx) {
+                job.inputs.push_back(model.vocab().tokenize((*texts)[idx], /*add_special=*/true,
+                                                            /*parse_special=*/false));
+            }
+        } else {
+            job.inputs = std::move(std::get<std::vector<std::vector<int32_t>>>(request.input));
+        }
+        int64_t n_prompt_tokens = 0;
+        for (size_t idx = 0; idx < job.inputs.size(); ++idx) {
+            const std::string param = "input[" + std::to_string(idx) + "]";
+            const std::vector<int32_t>& tokens = job.inputs[idx];
+            if ((int64_t)tokens.size() > max_tokens) {
+                return fail(res, audit,
+                            context_length_exceeded(
+                                param, param + " is " + std::to_string(tokens.size()) +
+                                           " tokens long; this model reads at most " +
+                                           std::to_string(max_tokens) + " tokens per input"));
+            }
+            if (tokens.empty()) {
+                return fail(res, audit, invalid_value(param, param + " has no tokens"));
+            }
+            for (int32_t id : tokens) {
+                if (id >= n_vocab) {
+                    return fail(res, audit,
+                                invalid_value(param, "token id " + std::to_string(id) +
+                                                         " is outside the vocabulary of " +
+                                                         std::to_string(n_vocab) + " tokens"));
+                }
+            }
+            n_prompt_tokens += (int64_t)tokens.size();
+        }
+        std::future<Result<std::vector<std::vector<float>>>> answer = job.result.get_future();
+        if (!encoder->submit(job)) {
+            return fail(
+                res, audit,
+                overloaded(server_.shutting_down_ ? "the server is shutting down"
+                                                  : "the embedding queue is full; retry later"));
+        }
+        Result<std::vector<std::vector<float>>> vectors = answer.get();
+        if (!vectors) return fail(res, audit, api_error_from(vectors.error()));
+        const std::string body =
+            embedding_response_json(*vectors, request.encoding, encoder->name(), n_prompt_tokens);
+        if (!audit_request(server_.governance_.get(), audit, 200, {n_prompt_tokens, 0},
+                           text_sha256(body), "")) {
+            return send_error(res, internal_error("the audit record could not be written"));
+        }
+        send_json(res, body);
+    }
+
     // Sends an error answered before generation began, after its audit record.
     void fail(httplib::Response& res, const AuditContext& audit, const ApiError& error) {
         audit_request(server_.governance_.get(), audit, error.status, {}, "", "");
@@ -347,7 +462,7 @@ private:
             if (message.role == "user") audit.language_text = message.content;
         }
         ServedModel* model = find_model(request.options.model);
-        if (!model) return fail(res, audit, model_not_found(request.options.model));
+        if (!model) return fail(res, audit, not_a_generator(request.options.model));
 
         auto render = [model](const std::vector<ChatMessage>& messages) {
             return render_chat_tokens(model->chat_template, model->runner->model().vocab(),
@@ -378,7 +493,7 @@ private:
         CompletionRequest& request = std::get<CompletionRequest>(parsed);
         name_model(audit, request.options.model);
         ServedModel* model = find_model(request.options.model);
-        if (!model) return fail(res, audit, model_not_found(request.options.model));
+        if (!model) return fail(res, audit, not_a_generator(request.options.model));
         const Vocab& vocab = model->runner->model().vocab();
         std::vector<int32_t> tokens;
         std::string echo_text;
@@ -682,9 +797,11 @@ HttpServer::HttpServer(ServerOptions options, std::vector<ServedModel> models, M
                        std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases,
                        std::unique_ptr<ServerGovernance> governance,
                        std::unique_ptr<RegisterEndpoints> register_endpoints,
-                       std::unique_ptr<governance::ApiKeys> api_keys)
+                       std::unique_ptr<governance::ApiKeys> api_keys,
+                       std::vector<std::unique_ptr<EmbeddingRunner>> encoders)
     : options_(std::move(options)),
       models_(std::move(models)),
+      encoders_(std::move(encoders)),
       metrics_(metrics),
       knowledge_bases_(std::move(knowledge_bases)),
       governance_(std::move(governance)),
@@ -747,6 +864,7 @@ void HttpServer::run() {
 void HttpServer::shutdown() {
     if (shutting_down_.exchange(true)) return;
     for (ServedModel& model : models_) model.runner->begin_drain();
+    for (auto& encoder : encoders_) encoder->begin_drain();
     const auto deadline =
         Clock::now() + std::chrono::milliseconds((int64_t)(options_.shutdown_grace_seconds * 1000));
     for (ServedModel& model : models_) {
@@ -754,8 +872,14 @@ void HttpServer::shutdown() {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
+    for (auto& encoder : encoders_) {
+        while (!encoder->idle() && Clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
     // What did not finish in time ends with an error event, which its HTTP thread writes.
     for (ServedModel& model : models_) model.runner->stop();
+    for (auto& encoder : encoders_) encoder->stop();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     http_->stop();
 }

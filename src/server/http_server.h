@@ -6,8 +6,9 @@
 // HTTP threads parse and validate a request into plain structs (openai_request.h), apply the
 // model's chat template, tokenize, and hand GenerationJobs to the model's runner; then they
 // wait on the request's channel and write what comes back: one JSON body, or one SSE chunk
-// per event. A failed write (the client went away) cancels the request, which frees its
-// slots at the runner's next step.
+// per event. Embedding requests (openai_embeddings.h) are tokenized and checked the same way
+// and handed to the encoder's EmbeddingRunner, whose answer is one JSON body. A failed write (the
+// client went away) cancels the request, which frees its slots at the runner's next step.
 //
 // Governance (when given, server_governance.h): every chat completion, completion and
 // knowledge-base search appends one audit record (errors and abandoned requests too), and
@@ -27,6 +28,7 @@
 #include "common/error.h"
 #include "retrieval/knowledge_base_service.h"
 #include "server/chat_template.h"
+#include "server/embedding_runner.h"
 #include "server/metrics.h"
 #include "server/model_runner.h"
 #include "server/register_routes.h"
@@ -62,11 +64,14 @@ public:
     // be null: no register routes) serves /v1/register and the model cards
     // (register_routes.h). `api_keys` (may be null: only the static keys of the options)
     // holds the tenants and their keys (request_auth.h) and serves /v1/admin (admin_routes.h).
+    // `encoders` are the embedding models (POST /v1/embeddings); their names and the
+    // generators' names are distinct (the caller checks).
     HttpServer(ServerOptions options, std::vector<ServedModel> models, Metrics& metrics,
                std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases = nullptr,
                std::unique_ptr<ServerGovernance> governance = nullptr,
                std::unique_ptr<RegisterEndpoints> register_endpoints = nullptr,
-               std::unique_ptr<governance::ApiKeys> api_keys = nullptr);
+               std::unique_ptr<governance::ApiKeys> api_keys = nullptr,
+               std::vector<std::unique_ptr<EmbeddingRunner>> encoders = {});
     ~HttpServer();
 
     // Binds the listening socket; fails when the address is taken or invalid.
@@ -84,6 +89,7 @@ private:
     class Routes;
     ServerOptions options_;
     std::vector<ServedModel> models_;
+    std::vector<std::unique_ptr<EmbeddingRunner>> encoders_;
     Metrics& metrics_;
     std::unique_ptr<retrieval::KnowledgeBaseService> knowledge_bases_;
     std::unique_ptr<ServerGovernance> governance_;  // outlives http_: destroyed after it

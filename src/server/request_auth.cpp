@@ -41,7 +41,9 @@ std::optional<Action> route_action(const std::string& method, const std::string&
     if (path == "/health" || path == "/.well-known/souverain/keys") return std::nullopt;
     if (method == "GET" && is_public_register_path(path)) return std::nullopt;
     if (path == "/metrics") return Action::ADMIN_TENANTS;  // counts of every tenant
-    if (path == "/v1/chat/completions" || path == "/v1/completions") return Action::CHAT;
+    if (path == "/v1/chat/completions" || path == "/v1/completions" || path == "/v1/embeddings") {
+        return Action::CHAT;  // every use of a model
+    }
     if (starts_with(path, "/v1/knowledge-bases")) {
         if (method == "GET") return Action::READ_KBS;
         if (method == "POST" && ends_with(path, "/search")) return Action::SEARCH;

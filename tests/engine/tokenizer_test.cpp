@@ -307,6 +307,60 @@ TEST(WpmTokenizer, GreedyLongestMatchAndUnknownWords) {
     EXPECT_EQ(vocab.detokenize(std::vector<int32_t>{2, 5, 8, 9, 3}, true), "unbee x");
 }
 
+// A small unigram vocabulary (XLM-R layout: <s> <pad> </s> <unk>), pieces with scores.
+GgufBuilder ugm_builder(const std::vector<std::string>& pieces, const std::vector<float>& scores,
+                        bool remove_extra_whitespaces) {
+    std::vector<std::string> tokens = {"<s>", "<pad>", "</s>", "<unk>"};
+    std::vector<float> all_scores = {0, 0, 0, 0};
+    std::vector<int32_t> types = {3, 3, 3, 2};
+    for (size_t idx = 0; idx < pieces.size(); ++idx) {
+        tokens.push_back(pieces[idx]);
+        all_scores.push_back(scores[idx]);
+        types.push_back(1);
+    }
+    GgufBuilder builder;
+    builder.add_string("tokenizer.ggml.model", "t5");
+    builder.add_strings("tokenizer.ggml.tokens", tokens);
+    builder.add_f32s("tokenizer.ggml.scores", all_scores);
+    builder.add_i32s("tokenizer.ggml.token_type", types);
+    builder.add_i32("tokenizer.ggml.bos_token_id", 0);
+    builder.add_i32("tokenizer.ggml.eos_token_id", 2);
+    builder.add_i32("tokenizer.ggml.unknown_token_id", 3);
+    builder.add_bool("tokenizer.ggml.add_bos_token", true);
+    builder.add_bool("tokenizer.ggml.remove_extra_whitespaces", remove_extra_whitespaces);
+    return builder;
+}
+
+// The best total score wins, not the longest first piece: "▁ab" (-5) loses to "▁a" + "b" (-2).
+TEST(UgmTokenizer, PicksTheSegmentationWithTheHighestTotalScore) {
+    auto built =
+        load_built(ugm_builder({"\u2581a", "\u2581ab", "b", "\u2581"}, {-1, -5, -1, -3}, false));
+    ASSERT_TRUE(built->vocab.ok()) << built->vocab.error().message;
+    const Vocab& vocab = **built->vocab;
+    EXPECT_EQ(vocab.kind(), VocabKind::UGM);
+    EXPECT_EQ(vocab.tokenize("ab", true, false), (std::vector<int32_t>{0, 4, 6, 2}));
+    EXPECT_EQ(vocab.detokenize(vocab.tokenize("ab ab", true, false), true), "ab ab");
+}
+
+// Characters no piece covers cost the lowest score minus 10; a run of them is one <unk>.
+TEST(UgmTokenizer, RunsOfUnknownCharactersBecomeOneUnknownToken) {
+    auto built = load_built(ugm_builder({"\u2581a", "b"}, {-1, -2}, false));
+    ASSERT_TRUE(built->vocab.ok());
+    const Vocab& vocab = **built->vocab;
+    EXPECT_EQ(vocab.tokenize("a\u00a3\u00a3b", false, false), (std::vector<int32_t>{4, 3, 5}));
+}
+
+TEST(UgmTokenizer, RemoveExtraWhitespacesCollapsesRunsOfSpaces) {
+    const std::vector<std::string> pieces = {"\u2581a", "\u2581"};
+    auto keep = load_built(ugm_builder(pieces, {-1, -1}, false));
+    auto merge = load_built(ugm_builder(pieces, {-1, -1}, true));
+    ASSERT_TRUE(keep->vocab.ok() && merge->vocab.ok());
+    // "▁" "▁" "▁a" "▁" when spaces are kept; "▁a" "▁a" when they are collapsed.
+    EXPECT_EQ((*keep->vocab)->tokenize("  a  ", false, false),
+              (std::vector<int32_t>{5, 5, 4, 5, 5}));
+    EXPECT_EQ((*merge->vocab)->tokenize("  a   a  ", false, false), (std::vector<int32_t>{4, 4}));
+}
+
 TEST(VocabMetadata, HostileOrIncompleteMetadataIsAnErrorNamingTheKey) {
     struct Case {
         const char* what;
@@ -330,9 +384,9 @@ TEST(VocabMetadata, HostileOrIncompleteMetadataIsAnErrorNamingTheKey) {
     }
     {
         GgufBuilder builder;
-        builder.add_string("tokenizer.ggml.model", "t5");
+        builder.add_string("tokenizer.ggml.model", "rwkv");
         builder.add_strings("tokenizer.ggml.tokens", {"a"});
-        cases.push_back({"unknown model", builder, ErrorCode::UNSUPPORTED, "'t5'"});
+        cases.push_back({"unknown model", builder, ErrorCode::UNSUPPORTED, "'rwkv'"});
     }
     {
         GgufBuilder builder;
