@@ -24,9 +24,8 @@ public:
     virtual Result<std::vector<std::vector<float>>> embed(std::span<const std::string> texts) = 0;
 };
 
-// Opens an encoder GGUF as an Embedder. (Placeholder in this branch: UNSUPPORTED "encoder
-// models are not wired in yet"; embedder.cpp holds only this function so that the encoder
-// branch replaces that one file.)
+// Opens an encoder GGUF (arch `bert`: engine/bert_model.h) as an Embedder whose forward passes
+// run on its own pool of `n_threads`; the model name is the file name without `.gguf`.
 Result<std::unique_ptr<Embedder>> open_embedder(const std::string& model_path, int n_threads);
 
 }  // namespace souverain::retrieval
