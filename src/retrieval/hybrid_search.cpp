@@ -11,8 +11,10 @@ namespace {
 
 // Lexical top list as chunk ids with scores ({} when nothing is indexed yet).
 Result<std::vector<ScoredChunk>> lexical_top(storage::Store& store, int64_t kb_id,
-                                             std::string_view query, const LexicalConfig& config,
+                                             LexicalIndex* open_index, std::string_view query,
+                                             const LexicalConfig& config,
                                              const SearchOptions& options) {
+    if (open_index != nullptr) return lexical_search(*open_index, query, config, options);
     Result<std::optional<std::string>> meta = store.load_index_meta(kb_id);
     if (!meta) return meta.error();
     if (!meta->has_value()) return std::vector<ScoredChunk>();
@@ -93,7 +95,8 @@ std::vector<FusedHit> reciprocal_rank_fusion(std::span<const std::vector<int64_t
 Result<ModeSearchResult> search_by_mode(storage::Store& store, int64_t kb_id, DenseBase* dense,
                                         std::string_view query, const LexicalConfig& config,
                                         const SearchOptions& options,
-                                        std::optional<SearchMode> requested) {
+                                        std::optional<SearchMode> requested,
+                                        LexicalIndex* lexical_index) {
     ModeSearchResult result;
     const bool filtered = !options.filter_terms.empty();
     if (!requested) {
@@ -120,7 +123,7 @@ Result<ModeSearchResult> search_by_mode(storage::Store& store, int64_t kb_id, De
     std::vector<std::pair<int64_t, double>> ranked;
     if (result.mode == SearchMode::LEXICAL) {
         Result<std::vector<ScoredChunk>> lexical =
-            lexical_top(store, kb_id, query, config, options);
+            lexical_top(store, kb_id, lexical_index, query, config, options);
         if (!lexical) return lexical.error();
         for (const ScoredChunk& hit : *lexical) ranked.emplace_back(hit.chunk_id, hit.score);
     } else if (result.mode == SearchMode::DENSE) {
@@ -131,7 +134,8 @@ Result<ModeSearchResult> search_by_mode(storage::Store& store, int64_t kb_id, De
         const size_t depth = std::max(options.top_k, kFusionDepth);
         SearchOptions deep = options;
         deep.top_k = depth;
-        Result<std::vector<ScoredChunk>> lexical = lexical_top(store, kb_id, query, config, deep);
+        Result<std::vector<ScoredChunk>> lexical =
+            lexical_top(store, kb_id, lexical_index, query, config, deep);
         if (!lexical) return lexical.error();
         Result<std::vector<DenseHit>> semantic = dense->search(query, depth);
         if (!semantic) return semantic.error();

@@ -59,9 +59,12 @@ struct ModeSearchResult {
 };
 
 // `dense` is null for a base without an embedding model. `requested` nullopt: the default.
+// `lexical`, when given, is the base's lexical index kept open by the caller (its metadata,
+// vocabulary and posting lists cached across queries); else it is opened for this search.
 Result<ModeSearchResult> search_by_mode(storage::Store& store, int64_t kb_id, DenseBase* dense,
                                         std::string_view query, const LexicalConfig& config,
                                         const SearchOptions& options,
-                                        std::optional<SearchMode> requested);
+                                        std::optional<SearchMode> requested,
+                                        LexicalIndex* lexical = nullptr);
 
 }  // namespace souverain::retrieval
