@@ -3,7 +3,8 @@
 # created with the hashing embedder, ingestion that embeds and builds the HNSW index, search in
 # each mode (JSON says which mode ran), an upload-style re-ingest that updates the index
 # incrementally, a corrupt index file rebuilt from the stored vectors, and the refusals (dense
-# without a model, unknown mode, GGUF encoders not wired in yet, rerankers).
+# without a model, unknown mode, rerankers); and a base whose vectors come from a GGUF encoder
+# (`make-model --arch bert`, random weights): a chunk's own text finds that chunk first.
 # Usage: bash dense_search_test.sh <souverain-binary> <work-dir>
 set -u
 
@@ -124,8 +125,39 @@ expect_error "no embedding model" "$BIN" search --kb plain --data "$DATA" --quer
 expect_error "unknown search mode" "$BIN" search --kb dense --data "$DATA" --query x --mode semantic
 expect_error "filters apply to lexical search only" \
     "$BIN" search --kb dense --data "$DATA" --query x --mode dense --filter lang=en
-expect_error "not wired in yet" "$BIN" kb create enc --data "$DATA" --embedding-model "$WORK/bert.gguf"
+expect_error "cannot open" "$BIN" kb create enc --data "$DATA" --embedding-model "$WORK/none.gguf"
 "$BIN" kb list --data "$DATA" | grep -qx enc && fail "refused model left a base" || pass
+
+# A GGUF encoder: random weights say nothing about relevance, but a chunk's own text embeds to
+# (nearly) that chunk's vector, so searching with it must find that chunk first. Not exactly 1:
+# the stored vector was embedded from the chunk as ingested, its heading with it.
+VOCAB=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
+if "$BIN" make-model --arch bert --preset tiny --type f32 --vocab "$VOCAB" --seed 5 \
+    -o "$WORK/bert.gguf" >"$WORK/bert.log" 2>&1; then
+    pass
+else
+    fail "make-model --arch bert: $(tail -n 3 "$WORK/bert.log")"
+fi
+"$BIN" kb create enc --data "$DATA" --embedding-model "$WORK/bert.gguf" >/dev/null 2>&1 \
+    && "$BIN" ingest --kb enc --data "$DATA" "$WORK/docs" >"$WORK/enc_ingest.log" 2>&1 \
+    && pass || fail "a base with a GGUF encoder: $(tail -n 3 "$WORK/enc_ingest.log")"
+"$BIN" search --kb enc --data "$DATA" --query "deposit" --mode dense --top-k 10 --json \
+    >"$WORK/enc_any.json" 2>&1 || fail "dense search with the encoder: $(cat "$WORK/enc_any.json")"
+/usr/bin/python3 - "$BIN" "$DATA" "$WORK/enc_any.json" <<'PY' && pass || fail "the encoder's own-text search"
+import json, subprocess, sys
+binary, data, path = sys.argv[1:4]
+hits = json.load(open(path))["hits"]
+assert len(hits) >= 3, hits
+for target in hits[:3]:
+    out = subprocess.run([binary, "search", "--kb", "enc", "--data", data, "--mode", "dense",
+                          "--query", target["text"], "--json"], capture_output=True, text=True,
+                         check=True).stdout
+    result = json.loads(out)
+    assert result["mode"] == "dense", result
+    first = result["hits"][0]
+    assert first["chunk_id"] == target["chunk_id"], (target["chunk_id"], first)
+    assert first["score"] > 0.99 and first["score"] > result["hits"][1]["score"], result["hits"][:2]
+PY
 expect_error "hashing:DIM takes a dimension" \
     "$BIN" kb create bad --data "$DATA" --embedding-model hashing:2
 expect_error "no reranker model" \

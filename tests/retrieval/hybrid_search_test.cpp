@@ -59,7 +59,7 @@ TEST(HashingEmbedder, NormalizedDeterministicAndCloserForSharedStems) {
     for (float x : embedder.embed_one("  ... ")) EXPECT_EQ(x, 0.0f);
 }
 
-TEST(EmbeddingModelSpec, HashingDimensionsAreCheckedAndFilesAreNotWiredInYet) {
+TEST(EmbeddingModelSpec, HashingDimensionsAreCheckedAndAMissingModelFileIsAClearError) {
     Result<std::unique_ptr<Embedder>> ok = open_embedding_model("hashing:64", 1);
     ASSERT_TRUE(ok);
     EXPECT_EQ((*ok)->dimension(), 64);
@@ -68,9 +68,10 @@ TEST(EmbeddingModelSpec, HashingDimensionsAreCheckedAndFilesAreNotWiredInYet) {
         ASSERT_FALSE(refused) << bad;
         EXPECT_EQ(refused.error().code, ErrorCode::INVALID_ARGUMENT);
     }
-    Result<std::unique_ptr<Embedder>> file = open_embedding_model("/models/bge-m3.gguf", 1);
+    Result<std::unique_ptr<Embedder>> file = open_embedding_model("/no/such/bge-m3.gguf", 1);
     ASSERT_FALSE(file);
-    EXPECT_NE(file.error().message.find("not wired in yet"), std::string::npos);
+    EXPECT_NE(file.error().message.find("/no/such/bge-m3.gguf"), std::string::npos)
+        << file.error().message;
 }
 
 struct Corpus {

@@ -199,7 +199,7 @@ def k_unknown_model(rng):
 
 
 def k_unknown_route(rng):
-    cases = [("GET", "/v2/models"), ("POST", "/v1/embeddings"), ("GET", f"/x/{rng.randint(0, 10**6)}"),
+    cases = [("GET", "/v2/models"), ("POST", "/v1/images/generations"), ("GET", f"/x/{rng.randint(0, 10**6)}"),
              ("GET", "/v1/models/nope"), ("POST", "/v1/chat"), ("GET", "/v1/chat/completions/")]
     method, path = rng.choice(cases)
     body = b"{}" if method == "POST" else None
