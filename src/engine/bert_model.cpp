@@ -10,16 +10,8 @@ namespace souverain {
 
 namespace {
 
-// Bounds that no real model exceeds; they keep a hostile file from asking for absurd memory.
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxEmbd = 1 << 16;
-constexpr int64_t kMaxHeads = 1024;
 constexpr int64_t kMaxPositions = 1 << 16;
 constexpr int64_t kMaxTokenTypes = 1 << 10;
-
-Error model_error(const std::string& origin, const std::string& what) {
-    return make_error(ErrorCode::FORMAT, origin + ": " + what);
-}
 
 // One sequence's rows inside the batch buffers.
 struct Segment {

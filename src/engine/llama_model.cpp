@@ -10,19 +10,6 @@
 
 namespace souverain {
 
-namespace {
-
-// Bounds that no real model exceeds; they keep a hostile file from asking for absurd memory.
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxEmbd = 1 << 16;
-constexpr int64_t kMaxHeads = 1024;
-
-Error model_error(const std::string& origin, const std::string& what) {
-    return make_error(ErrorCode::FORMAT, origin + ": " + what);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<LlamaModel>> LlamaModel::load(const std::string& path) {
     Result<std::unique_ptr<GgufFile>> gguf = GgufFile::open(path);
     if (!gguf) return gguf.error();

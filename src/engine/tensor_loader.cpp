@@ -2,13 +2,9 @@
 
 namespace souverain {
 
-namespace {
-
 Error model_error(const std::string& origin, const std::string& what) {
     return make_error(ErrorCode::FORMAT, origin + ": " + what);
 }
-
-}  // namespace
 
 std::string tensor_shape_string(const GgufTensorInfo& info) {
     std::string out = "[";

@@ -17,6 +17,15 @@
 
 namespace souverain {
 
+// Bounds that no real model exceeds; every architecture loader checks its hyper-parameters
+// against them, so that a hostile file cannot ask for absurd memory.
+inline constexpr int64_t kMaxLayers = 1024;
+inline constexpr int64_t kMaxEmbd = 1 << 16;
+inline constexpr int64_t kMaxHeads = 1024;
+
+// The FORMAT error of every loader: "<origin>: <what>".
+Error model_error(const std::string& origin, const std::string& what);
+
 // "[a, b]" for error messages.
 std::string tensor_shape_string(const GgufTensorInfo& info);
 
