@@ -18,14 +18,9 @@ binary=$2
 work=$3
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 seeds=$work/seeds
-rm -rf "$seeds"
-mkdir -p "$seeds"
-if [[ -f $script_dir/${name}_seeds.py ]]; then
-    /usr/bin/python3 "$script_dir/${name}_seeds.py" "$seeds"
-fi
-if [[ -d $script_dir/corpus/$name ]]; then
-    cp -r "$script_dir/corpus/$name/." "$seeds/"
-fi
+# shellcheck source=fuzz_seeds.sh
+source "$script_dir/fuzz_seeds.sh"
+fuzz_write_seeds "$name" "$seeds"
 args=(--mutations "${FUZZ_REPLAY_MUTATIONS:-2000}")
 if [[ -f $script_dir/$name.dict ]]; then
     args+=(--dict "$script_dir/$name.dict")

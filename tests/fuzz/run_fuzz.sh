@@ -147,14 +147,10 @@ fi
 corpus=$outdir/corpus/$name  # grows across runs
 seeds=$outdir/seeds/$name
 artifacts=$outdir/artifacts/$name
-rm -rf "$seeds"
-mkdir -p "$corpus" "$seeds" "$artifacts"
-if [[ -f $script_dir/${name}_seeds.py ]]; then
-    /usr/bin/python3 "$script_dir/${name}_seeds.py" "$seeds"
-fi
-if [[ -d $script_dir/corpus/$name ]]; then
-    cp -r "$script_dir/corpus/$name/." "$seeds/"
-fi
+mkdir -p "$corpus" "$artifacts"
+# shellcheck source=fuzz_seeds.sh
+source "$script_dir/fuzz_seeds.sh"
+fuzz_write_seeds "$name" "$seeds"
 fuzz_args=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=20
            -print_final_stats=1 -artifact_prefix="$artifacts/")
 if [[ -f $script_dir/$name.dict ]]; then
