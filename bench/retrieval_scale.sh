@@ -15,7 +15,8 @@
 # 3. 300 known-item queries (5 words of a random record, seeded) through
 #    `souverain bench-retrieval`: the index opened once, one warm-up query, then p50/p99 per
 #    mode; plus the database and HNSW file sizes and the peak RSS of that process.
-# SKIP_LEXICAL=1 skips the lexical-only ingest (its figures are then absent).
+# SKIP_LEXICAL=1 skips the lexical-only ingest, SKIP_DENSE=1 the dense one (their figures are
+# then absent).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
@@ -80,6 +81,7 @@ if [[ ${SKIP_LEXICAL:-0} != 1 ]]; then
     timed "query lexical" "$BIN" bench-retrieval --kb scale --data "$WORK/lexical" \
         --queries "$WORK/queries.txt"
 fi
+[[ ${SKIP_DENSE:-0} == 1 ]] && exit 0
 "$BIN" kb create scale --data "$WORK/dense" --embedding-model "hashing:$DIM" >/dev/null
 timed "ingest dense" "$BIN" ingest --kb scale --data "$WORK/dense" --threads "$THREADS" \
     "$WORK/corpus"
