@@ -83,7 +83,8 @@ struct DotKernel {
 // Weights repacked once, at load, into a layout made for one level's SIMD kernel (where a level
 // has one for a type): `panel_rows` rows form a panel whose bytes sit together, so that one
 // instruction advances every row of the panel and decode streams each panel as one run. The
-// layout takes as many bytes as the rows it holds (the last panel is padded with zero rows).
+// layout takes as many bytes as the rows it holds (the last panel is padded with zero rows, and a
+// panel may end with one zero block; panel_bytes says how many).
 // gemm computes, for rows [0, n_rows) of the panels starting at `panels` and the n_cols >= 1
 // columns of act, exactly what DotKernel::gemm and dot compute for them: bit for bit, so a
 // model may repack its matrices without changing a single logit. scratch: scratch_bytes(n,
