@@ -1,12 +1,10 @@
 #include "engine/ops.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <memory>
 #include <vector>
-
-#ifndef SOUVERAIN_DECODE_SPLIT
-#define SOUVERAIN_DECODE_SPLIT 4
-#endif
 
 namespace souverain {
 
@@ -22,6 +20,74 @@ void get_row(const WeightMatrix& w, int64_t row_idx, float* out) {
 }
 
 namespace {
+
+// Decode reads every weight byte once per token, so what matters is how fast the threads stream
+// memory. Each thread walks its own contiguous part of the matrix front to back, in chunks of
+// about kDecodeChunkBytes: one sequential stream per thread, which the hardware prefetchers
+// follow from chunk to chunk. A thread that is done with its part takes chunks from the back of
+// the others, so one slowed by a neighbour on the machine does not hold the step up. (Handing
+// out short chunks round-robin from one counter interleaves the threads' streams and halves the
+// bandwidth the prefetchers reach; a fixed split has no answer to a slow thread.)
+constexpr int64_t kDecodeChunkBytes = 64 * 1024;
+
+class StreamedParts {
+public:
+    StreamedParts(int64_t n_chunks, int n_parts) : n_parts_(n_parts), parts_(new Part[n_parts]) {
+        for (int part_idx = 0; part_idx < n_parts; ++part_idx) {
+            const uint64_t front = uint64_t(n_chunks * part_idx / n_parts);
+            const uint64_t back = uint64_t(n_chunks * (part_idx + 1) / n_parts);
+            parts_[part_idx].bounds.store(front << 32 | back, std::memory_order_relaxed);
+        }
+    }
+    // The next chunk of part `part_idx` from its front, or -1 when none is left.
+    int64_t take_front(int part_idx) { return take(part_idx, true); }
+    // A chunk from the back of another part, or -1 when every part is done.
+    int64_t steal(int part_idx) {
+        for (int offset = 1; offset < n_parts_; ++offset) {
+            const int64_t chunk = take((part_idx + offset) % n_parts_, false);
+            if (chunk >= 0) return chunk;
+        }
+        return -1;
+    }
+
+private:
+    struct alignas(64) Part {
+        std::atomic<uint64_t> bounds;  // front << 32 | back: chunks [front, back) are left
+    };
+    int64_t take(int part_idx, bool from_front) {
+        std::atomic<uint64_t>& bounds = parts_[part_idx].bounds;
+        uint64_t seen = bounds.load(std::memory_order_relaxed);
+        for (;;) {
+            const uint64_t front = seen >> 32, back = seen & 0xFFFFFFFFu;
+            if (front >= back) return -1;
+            const uint64_t next = from_front ? (front + 1) << 32 | back : front << 32 | (back - 1);
+            if (bounds.compare_exchange_weak(seen, next, std::memory_order_relaxed))
+                return int64_t(from_front ? front : back - 1);
+        }
+    }
+    int n_parts_;
+    std::unique_ptr<Part[]> parts_;
+};
+
+// Calls fn(item_begin, item_end) over [0, n_items) in chunks of chunk_items, scheduled as
+// StreamedParts describes. Every item is visited exactly once.
+template <typename Fn>
+void for_each_chunk_streamed(int64_t n_items, int64_t chunk_items, ThreadPool& pool, Fn&& fn) {
+    const int64_t n_chunks = (n_items + chunk_items - 1) / chunk_items;
+    const int n_parts = (int)std::min<int64_t>(pool.n_threads(), n_chunks);
+    StreamedParts parts(n_chunks, n_parts);
+    pool.parallel_for(n_parts, [&](int64_t part_idx, int) {
+        auto run = [&](int64_t chunk) {
+            fn(chunk * chunk_items, std::min(n_items, (chunk + 1) * chunk_items));
+        };
+        for (int64_t chunk; (chunk = parts.take_front((int)part_idx)) >= 0;) run(chunk);
+        for (int64_t chunk; (chunk = parts.steal((int)part_idx)) >= 0;) run(chunk);
+    });
+}
+
+int64_t decode_chunk_items(size_t item_bytes) {
+    return std::max<int64_t>(1, kDecodeChunkBytes / (int64_t)std::max<size_t>(item_bytes, 1));
+}
 
 // Reference path for weight types without a kernel: dequantize each row once, then F32 dots.
 void matmul_dequantized(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens,
@@ -73,21 +139,33 @@ void matmul_tiled(const WeightMatrix& w, const uint8_t* act, size_t act_stride, 
     });
 }
 
-// Weights repacked into panels (kernels::PackedKernel). Decode (one token): each task takes one
-// contiguous run of panels, a few per thread, as the dot path does. Batches: tiles of panels x
-// tokens; the tile height shrinks for small batches so that every thread has work (a K or V
-// projection has only 256 rows).
+// Weights repacked into panels (kernels::PackedKernel). Decode (one token): panels streamed
+// as for_each_chunk_streamed schedules them. Batches: tiles of panels x tokens; the tile height
+// shrinks for small batches so that every thread has work (a K or V projection has only 256
+// rows).
 void matmul_packed(const WeightMatrix& w, const uint8_t* act, size_t act_stride, float* y,
                    int64_t n_tokens, ThreadPool& pool) {
     const kernels::PackedKernel& packed = *w.packed_kernel;
     const int64_t panel_rows = packed.panel_rows;
     const size_t panel_bytes = packed.panel_bytes(w.n_in);
     const int64_t n_panels = (w.n_out + panel_rows - 1) / panel_rows;
-    const int64_t n_tasks_min = pool.n_threads() * (int64_t)SOUVERAIN_DECODE_SPLIT;
+    if (n_tokens == 1) {
+        for_each_chunk_streamed(
+            n_panels, decode_chunk_items(panel_bytes), pool, [&](int64_t begin, int64_t end) {
+                const int64_t row_begin = begin * panel_rows;
+                const int64_t n_rows = std::min(w.n_out, end * panel_rows) - row_begin;
+                thread_local std::vector<uint8_t> scratch;
+                scratch.resize(packed.scratch_bytes(w.n_in, 1));
+                packed.gemm(w.n_in, w.packed + (size_t)begin * panel_bytes, n_rows, act, act_stride,
+                            1, y + row_begin, (size_t)w.n_out, scratch.data());
+            });
+        return;
+    }
+    const int64_t n_tasks_min = pool.n_threads() * 4;
     const int64_t cols_per_tile = 64;
     const int64_t n_col_tiles = (n_tokens + cols_per_tile - 1) / cols_per_tile;
-    int64_t panels_per_tile = n_tokens == 1 ? (n_panels + n_tasks_min - 1) / n_tasks_min : 16;
-    while (n_tokens > 1 && panels_per_tile > 1 &&
+    int64_t panels_per_tile = 16;
+    while (panels_per_tile > 1 &&
            ((n_panels + panels_per_tile - 1) / panels_per_tile) * n_col_tiles < n_tasks_min) {
         panels_per_tile /= 2;
     }
@@ -125,10 +203,14 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
         act_stride = kernels::act_row_bytes(kernel.act_type, w.n_in);
         act_buffer.resize(act_stride * (size_t)n_tokens);
         uint8_t* dst = act_buffer.data();
-        pool.parallel_for(n_tokens, [&](int64_t token_idx, int) {
-            kernel.quantize_act(x + token_idx * w.n_in, dst + (size_t)token_idx * act_stride,
-                                w.n_in);
-        });
+        if (n_tokens == 1) {  // decode: a few microseconds, less than waking the pool
+            kernel.quantize_act(x, dst, w.n_in);
+        } else {
+            pool.parallel_for(n_tokens, [&](int64_t token_idx, int) {
+                kernel.quantize_act(x + token_idx * w.n_in, dst + (size_t)token_idx * act_stride,
+                                    w.n_in);
+            });
+        }
         act = act_buffer.data();
     }
 
@@ -141,14 +223,18 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
         return;
     }
 
+    if (n_tokens == 1) {
+        for_each_chunk_streamed(w.n_out, decode_chunk_items(w.row_bytes), pool,
+                                [&](int64_t row_begin, int64_t row_end) {
+                                    for (int64_t row_idx = row_begin; row_idx < row_end; ++row_idx)
+                                        kernel.dot(w.n_in, w.row(row_idx), act, act_stride, 1,
+                                                   &y[row_idx]);
+                                });
+        return;
+    }
     // Tiles: rows_per_tile weight rows x cols_per_tile tokens. Tasks walk the rows of one
     // token block before the next, so both threads share the block's activations in cache.
-    // Decode streams weights from memory: each thread then takes a few long contiguous runs
-    // of rows (fine interleaving of short runs between threads halves the bandwidth the
-    // prefetchers reach).
-    const int64_t decode_tasks = pool.n_threads() * (int64_t)SOUVERAIN_DECODE_SPLIT;
-    const int64_t rows_per_tile =
-        n_tokens == 1 ? std::max<int64_t>(16, (w.n_out + decode_tasks - 1) / decode_tasks) : 32;
+    constexpr int64_t rows_per_tile = 32;
     constexpr int64_t cols_per_tile = 64;
     const int64_t n_row_tiles = (w.n_out + rows_per_tile - 1) / rows_per_tile;
     const int64_t n_col_tiles = (n_tokens + cols_per_tile - 1) / cols_per_tile;

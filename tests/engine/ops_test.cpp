@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <complex>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
+
+#include "engine/weight_packing.h"
 
 namespace souverain {
 namespace {
@@ -101,8 +104,8 @@ TEST(Ops, MatmulOfABatchEqualsTokenByTokenBitForBit) {
     std::vector<float> x((size_t)(n_in * n_tokens));
     for (float& v : x) v = normal(rng);
     ThreadPool pool(2);
-    for (TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q5_1,
-                            TensorType::Q4_K, TensorType::Q6_K, TensorType::F16}) {
+    for (TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q5_1, TensorType::Q4_K,
+                            TensorType::Q6_K, TensorType::F16}) {
         const TensorTypeTraits* traits = tensor_type_traits(type);
         ASSERT_NE(traits, nullptr);
         const size_t row_bytes = *tensor_row_bytes(type, n_in);
@@ -126,6 +129,57 @@ TEST(Ops, MatmulOfABatchEqualsTokenByTokenBitForBit) {
             EXPECT_EQ(std::memcmp(y.data() + token_idx * n_out, y1.data(), n_out * sizeof(float)),
                       0)
                 << traits->name << " token " << token_idx;
+        }
+    }
+}
+
+// Decode splits a matrix into chunks of about 64 KB, one contiguous part per thread, and lets an
+// idle thread take chunks from the back of the others' parts. With many chunks and more threads
+// than cores (so threads do get descheduled mid-part and their parts get taken), every output
+// row must still be written, once, with exactly the row kernel's value; repacked panels too.
+TEST(Ops, DecodeMatmulWritesEveryRowOnceWithTheRowKernelsValue) {
+    const int64_t n_in = 4096, n_out = 1000;  // Q4_0: 2,304 bytes a row, ~28 rows a chunk
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal;
+    std::vector<float> x((size_t)n_in);
+    for (float& v : x) v = normal(rng);
+    for (TensorType type : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q8_0}) {
+        const TensorTypeTraits* traits = tensor_type_traits(type);
+        ASSERT_NE(traits, nullptr);
+        const size_t row_bytes = *tensor_row_bytes(type, n_in);
+        std::vector<uint8_t> weights(row_bytes * n_out);
+        std::vector<float> row((size_t)n_in);
+        for (int64_t row_idx = 0; row_idx < n_out; ++row_idx) {
+            for (float& v : row) v = normal(rng);
+            traits->from_float(row.data(), weights.data() + row_idx * row_bytes, n_in);
+        }
+        WeightMatrix matrix;
+        matrix.traits = traits;
+        matrix.kernel = kernels::dot_kernel(type, kernels::best_kernel_level());
+        ASSERT_NE(matrix.kernel, nullptr);
+        matrix.n_in = n_in;
+        matrix.n_out = n_out;
+        matrix.row_bytes = row_bytes;
+        matrix.data = weights.data();
+
+        std::vector<uint8_t> act(kernels::act_row_bytes(matrix.kernel->act_type, n_in));
+        matrix.kernel->quantize_act(x.data(), act.data(), n_in);
+        std::vector<float> expected((size_t)n_out);
+        for (int64_t row_idx = 0; row_idx < n_out; ++row_idx) {
+            matrix.kernel->dot(n_in, matrix.row(row_idx), act.data(), act.size(), 1,
+                               &expected[(size_t)row_idx]);
+        }
+        PackedWeights packed;  // leaves `matrix` as it is where the type has no packed layout
+        packed.pack({&matrix}, {false}, 2);
+        for (int n_threads : {1, 2, 3, 8}) {
+            ThreadPool pool(n_threads);
+            for (int rep = 0; rep < 8; ++rep) {
+                std::vector<float> y((size_t)n_out, std::numeric_limits<float>::quiet_NaN());
+                matmul(matrix, x.data(), y.data(), 1, pool);
+                ASSERT_EQ(std::memcmp(y.data(), expected.data(), n_out * sizeof(float)), 0)
+                    << traits->name << ", " << n_threads << " threads, packed "
+                    << (matrix.packed != nullptr);
+            }
         }
     }
 }
