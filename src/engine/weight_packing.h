@@ -25,8 +25,11 @@ public:
                   const std::vector<bool>& release_source, int n_threads);
 
 private:
+    struct FreeDeleter {
+        void operator()(uint8_t* bytes) const;
+    };
     struct Buffer {
-        std::unique_ptr<uint8_t[]> bytes;
+        std::unique_ptr<uint8_t, FreeDeleter> bytes;  // 2 MiB aligned (huge pages)
         uint8_t* aligned = nullptr;
     };
     std::vector<Buffer> buffers_;
