@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "governance/access_control.h"
 #include "governance/api_keys.h"
+#include "storage/pseudonym_store.h"
 #include "storage/store.h"
 
 namespace souverain::cli {
@@ -142,6 +143,13 @@ int run_tenant_delete(const AdminOptions& options) {
     if (!keys) return report_error(keys.error());
     if (Status deleted = (*keys)->delete_tenant(options.name); !deleted) {
         return report_error(deleted.error());
+    }
+    // Its pseudonyms' originals go with it (governance/pii_vault.h); no key is needed.
+    Result<std::unique_ptr<storage::PseudonymStore>> pseudonyms =
+        storage::open_sqlite_pseudonym_store(options.data_dir);
+    if (!pseudonyms) return report_error(pseudonyms.error());
+    if (Status forgotten = (*pseudonyms)->delete_tenant(options.name); !forgotten) {
+        return report_error(forgotten.error());
     }
     std::printf("deleted tenant '%s' and its keys\n", options.name.c_str());
     return 0;

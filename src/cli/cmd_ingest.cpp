@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "governance/pii_vault.h"
 #include "retrieval/dense_base.h"
 #include "retrieval/ingest.h"
 #include "retrieval/knowledge_base.h"
@@ -67,6 +68,13 @@ int run_ingest(const IngestCliOptions& options) {
     if (!kb) return report_error(kb.error());
     retrieval::IngestOptions ingest_options;
     ingest_options.chunking.max_bytes = options.max_chunk_bytes;
+    if (kb->info.pii == storage::PiiPolicy::PSEUDONYMIZE) {
+        // The data directory's key and reversal table, shared with the server.
+        Result<std::shared_ptr<governance::PiiVault>> vault =
+            governance::PiiVault::open(options.data_dir);
+        if (!vault) return report_error(vault.error());
+        ingest_options.pii_vault = std::move(*vault);
+    }
     const auto started = std::chrono::steady_clock::now();
     auto elapsed = [&]() {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,5 +1,6 @@
-// `souverain kb create NAME [--tenant T] [--embedding-model F.gguf|hashing:DIM]` and
-// `souverain kb list [--tenant T]`: knowledge bases in a data directory, each owned by a tenant
+// `souverain kb create NAME [--tenant T] [--embedding-model F.gguf|hashing:DIM]
+// [--pii off|pseudonymize]` and `souverain kb list [--tenant T]` (names; "\tpii=..." after
+// those that pseudonymize): knowledge bases in a data directory, each owned by a tenant
 // (default 'default').
 #include <cstdio>
 #include <memory>
@@ -20,12 +21,18 @@ struct KbOptions {
     std::string tenant = "default";
     std::string data_dir = "./souverain-data";
     std::string embedding_model;
+    std::string pii = "off";
     int threads = 2;
 };
 
 int run_kb_create(const KbOptions& options) {
     if (Status name = retrieval::check_kb_name(options.name); !name) {
         return report_error(name.error());
+    }
+    const std::optional<storage::PiiPolicy> pii = storage::parse_pii_policy(options.pii);
+    if (!pii) {
+        return report_error(make_error(ErrorCode::INVALID_ARGUMENT,
+                                       "--pii is off or pseudonymize, not '" + options.pii + "'"));
     }
     // The model is opened before the base is created, so that a model that cannot be used
     // leaves no half-configured base behind.
@@ -36,7 +43,7 @@ int run_kb_create(const KbOptions& options) {
     }
     Result<std::unique_ptr<storage::Store>> store = storage::open_sqlite_store(options.data_dir);
     if (!store) return report_error(store.error());
-    Result<storage::KbInfo> kb = (*store)->create_kb(options.tenant, options.name);
+    Result<storage::KbInfo> kb = (*store)->create_kb(options.tenant, options.name, *pii);
     if (!kb) return report_error(kb.error());
     std::string with;
     if (!options.embedding_model.empty()) {
@@ -49,6 +56,10 @@ int run_kb_create(const KbOptions& options) {
         with = " with embedding model " + model->name + " (" + std::to_string(model->dimension) +
                " dimensions)";
     }
+    if (*pii == storage::PiiPolicy::PSEUDONYMIZE) {
+        with += with.empty() ? " " : ", ";
+        with += "pseudonymizing personal data";
+    }
     std::printf("created knowledge base '%s' in %s%s\n", options.name.c_str(),
                 options.data_dir.c_str(), with.c_str());
     return 0;
@@ -59,7 +70,15 @@ int run_kb_list(const KbOptions& options) {
     if (!store) return report_error(store.error());
     Result<std::vector<storage::KbInfo>> kbs = (*store)->list_kbs(options.tenant);
     if (!kbs) return report_error(kbs.error());
-    for (const storage::KbInfo& kb : *kbs) std::printf("%s\n", kb.name.c_str());
+    // The policy is printed only where it is not the default, so the plain list stays one
+    // name per line.
+    for (const storage::KbInfo& kb : *kbs) {
+        if (kb.pii == storage::PiiPolicy::OFF) {
+            std::printf("%s\n", kb.name.c_str());
+        } else {
+            std::printf("%s\tpii=%s\n", kb.name.c_str(), storage::pii_policy_name(kb.pii));
+        }
+    }
     return 0;
 }
 
@@ -77,6 +96,9 @@ void register_kb(CLI::App& app) {
                        "Encoder GGUF whose vectors enable dense and hybrid search (hashing:DIM: "
                        "a model-free test embedder)");
     create->add_option("--threads", options->threads, "Threads of the embedding model");
+    create->add_option("--pii", options->pii,
+                       "off (default) or pseudonymize: personal data replaced by the tenant's "
+                       "pseudonyms at ingestion");
     create->callback([options]() { set_exit_code(run_kb_create(*options)); });
     CLI::App* list = kb->add_subcommand("list", "List the knowledge bases");
     list->add_option("--tenant", options->tenant, "Tenant (default 'default')");

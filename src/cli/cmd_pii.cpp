@@ -2,17 +2,24 @@
 // ("TYPE START END TEXT", byte offsets) or as JSON [{"type", "start", "end", "text"}].
 // `souverain pii pseudonymize FILE --key-file F`: the file with every entity replaced by its
 // pseudonym "<TYPE_xxxx>" under the tenant key in F (64 hex characters).
+// `souverain pii reverse --data DIR --tenant T [FILE|-]`: the text (a file, or standard input)
+// with every pseudonym of tenant T that the data directory's table holds replaced by its
+// original. For the operator of the machine: whoever can run it reads the data directory's key
+// anyway; over HTTP the same reversal is the tenant admins' (POST /v1/admin/pii/reverse).
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "governance/access_control.h"
 #include "governance/pii_pseudonymizer.h"
 #include "governance/pii_scan.h"
+#include "governance/pii_vault.h"
 
 namespace souverain::cli {
 
@@ -23,6 +30,8 @@ using governance::PiiEntity;
 struct PiiOptions {
     std::string file_path;
     std::string key_path;
+    std::string data_dir = "./souverain-data";
+    std::string tenant = "default";
     bool json = false;
 };
 
@@ -78,6 +87,46 @@ int run_pseudonymize(const PiiOptions& options) {
     return 0;
 }
 
+Result<std::string> read_stdin() {
+    std::string content;
+    char buffer[1 << 16];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0;) {
+        content.append(buffer, n);
+    }
+    if (std::ferror(stdin)) return make_error(ErrorCode::IO, "cannot read standard input");
+    return content;
+}
+
+int run_reverse(const PiiOptions& options) {
+    if (std::string problem = governance::tenant_name_problem(options.tenant); !problem.empty()) {
+        return report_error(make_error(ErrorCode::INVALID_ARGUMENT,
+                                       "bad tenant name '" + options.tenant + "': " + problem));
+    }
+    // Never create a key here: a data directory without one has nothing to reverse.
+    const std::string key_path =
+        (std::filesystem::path(options.data_dir) / governance::kPseudonymKeyFile).string();
+    if (!std::filesystem::exists(key_path)) {
+        return report_error(make_error(
+            ErrorCode::NOT_FOUND,
+            "no pseudonym key in '" + options.data_dir + "' (" + key_path + " is missing)"));
+    }
+    Result<std::string> text = options.file_path.empty() || options.file_path == "-"
+                                   ? read_stdin()
+                                   : read_input_file(options.file_path);
+    if (!text) return report_error(text.error());
+    Result<std::shared_ptr<governance::PiiVault>> vault =
+        governance::PiiVault::open(options.data_dir);
+    if (!vault) return report_error(vault.error());
+    Result<governance::ReversedText> reversed = (*vault)->reverse(options.tenant, *text);
+    if (!reversed) return report_error(reversed.error());
+    std::fwrite(reversed->text.data(), 1, reversed->text.size(), stdout);
+    if (reversed->unopened > 0) {
+        std::fprintf(stderr, "warning: %zu pseudonyms did not open (altered table or key)\n",
+                     reversed->unopened);
+    }
+    return 0;
+}
+
 }  // namespace
 
 void register_pii(CLI::App& app) {
@@ -101,6 +150,16 @@ void register_pii(CLI::App& app) {
         ->required();
     pseudonymize->callback(
         [pseudo_options]() { set_exit_code(run_pseudonymize(*pseudo_options)); });
+
+    auto reverse_options = std::make_shared<PiiOptions>();
+    CLI::App* reverse = pii->add_subcommand(
+        "reverse", "Print a text with a tenant's pseudonyms replaced by the original values");
+    reverse->add_option("file", reverse_options->file_path, "Text file, or - for standard input");
+    reverse->add_option("--data", reverse_options->data_dir,
+                        "Data directory (default ./souverain-data)");
+    reverse->add_option("--tenant", reverse_options->tenant,
+                        "Tenant whose pseudonyms are reversed (default 'default')");
+    reverse->callback([reverse_options]() { set_exit_code(run_reverse(*reverse_options)); });
 }
 
 }  // namespace souverain::cli

@@ -13,10 +13,11 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "governance/api_keys.h"
 #include "engine/bert_model.h"
+#include "governance/api_keys.h"
 #include "governance/audit_log.h"
 #include "governance/model_card.h"
+#include "governance/pii_vault.h"
 #include "governance/sha256.h"
 #include "server/http_server.h"
 #include "server/server_governance.h"
@@ -98,7 +99,13 @@ int serve_command(const ServeOptions& options) {
     }
     // The knowledge bases of the data directory (created when absent) are served beside the
     // models; opening it first means a bad --data fails before minutes of model loading.
-    auto knowledge_bases = retrieval::KnowledgeBaseService::open(options.data_dir);
+    // The data directory's pseudonym key and reversal table: ingestion into bases whose
+    // policy pseudonymizes and the audit log's kept texts share them.
+    auto pii_vault = governance::PiiVault::open(options.data_dir);
+    if (!pii_vault) return report_error(pii_vault.error());
+    retrieval::IngestOptions ingest_options;
+    ingest_options.pii_vault = *pii_vault;
+    auto knowledge_bases = retrieval::KnowledgeBaseService::open(options.data_dir, ingest_options);
     if (!knowledge_bases) return report_error(knowledge_bases.error());
     // The audit log and the signing key of the same directory; open() refuses a log that was
     // altered, so the server never extends one (souverain audit verify names the record).
@@ -116,11 +123,11 @@ int serve_command(const ServeOptions& options) {
                                  std::nullopt,
                                  options.audit_keep_texts,
                                  options.disclosure_notice,
+                                 nullptr,
                                  nullptr});
     // Loaded even when the server's flag is off: a tenant's policy may keep texts.
-    auto pseudonym_key = server::load_or_create_pseudonym_key(options.data_dir);
-    if (!pseudonym_key) return report_error(pseudonym_key.error());
-    governance->pseudonym_key = *pseudonym_key;
+    governance->pseudonym_key = (*pii_vault)->master_key();
+    governance->pii_vault = *pii_vault;
     governance->tenant_policy = [keys = api_keys->get()](const std::string& tenant) {
         Result<std::optional<storage::TenantRow>> row = keys->find_tenant(tenant);
         // Unreadable or unknown (the implicit "default"): the server's flags.

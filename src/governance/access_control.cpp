@@ -45,6 +45,8 @@ const char* action_name(Action action) {
             return "admin_keys";
         case Action::ADMIN_TENANTS:
             return "admin_tenants";
+        case Action::REVERSE_PII:
+            return "reverse_pii";
     }
     return "unknown";
 }
@@ -64,6 +66,7 @@ bool allowed(const Principal& principal, Action action) {
             return principal.role == Role::ADMIN || principal.role == Role::AUDITOR;
         case Action::WRITE_REGISTER:
         case Action::ADMIN_KEYS:
+        case Action::REVERSE_PII:
             return principal.role == Role::ADMIN;
         case Action::ADMIN_TENANTS:
             return principal.role == Role::ADMIN && principal.operator_tenant;

@@ -5,7 +5,7 @@
 //
 //   role      may
 //   admin     chat, search, read_kbs, manage_kbs, read_audit, read_register, write_register,
-//             admin_keys; admin_tenants only in the operator tenant
+//             admin_keys, reverse_pii; admin_tenants only in the operator tenant
 //   editor    chat, search, read_kbs, manage_kbs, read_register
 //   user      chat, search, read_kbs, read_register
 //   auditor   read_audit, read_register
@@ -17,6 +17,12 @@
 // bases). Tenants are managed only by admins of the operator tenant (the first one
 // bootstrapped, or one created with --operator), because that is the only action that crosses
 // tenants.
+//
+// "reverse_pii" turns the tenant's pseudonyms back into the personal data they stand for
+// (governance/pii_vault.h). Admins only: auditors check what the log holds, and hashes and
+// pseudonyms are enough for that; re-identifying a person is the data controller's decision,
+// which is the admin's, and keeping the auditor apart from it keeps the "additional
+// information" of GDPR Art. 4(5) with fewer people.
 //
 // Thread-safety: pure functions and plain values.
 #include <optional>
@@ -38,6 +44,7 @@ enum class Action {
     WRITE_REGISTER,  // change the register
     ADMIN_KEYS,      // create, list, revoke the API keys of the own tenant
     ADMIN_TENANTS,   // create, list, delete tenants; server metrics (counts of all tenants)
+    REVERSE_PII,     // pseudonyms of the own tenant back to the original values
 };
 
 // The authenticated caller of a request.

@@ -150,17 +150,25 @@ Status ApiKeys::revoke_key(const std::string& key_id) {
 Result<std::optional<Principal>> ApiKeys::authenticate(std::string_view key) {
     const std::optional<KeyParts> parts = parse_api_key(key);
     if (!parts) return std::optional<Principal>();
+    if (!ensure_sodium()) return make_error(ErrorCode::INTERNAL, "libsodium failed to start");
     Result<std::optional<storage::ApiKeyRow>> row = store_->find_key(parts->key_id);
     if (!row) return row.error();
     if (!row->has_value() || (*row)->revoked_at) {
         forget(parts->key_id);
+        verify_dummy(key);
         return std::optional<Principal>();
     }
     const std::optional<Role> role = parse_role((*row)->role);
-    if (!role) return std::optional<Principal>();
+    if (!role) {
+        verify_dummy(key);
+        return std::optional<Principal>();
+    }
     Result<std::optional<storage::TenantRow>> tenant = store_->find_tenant((*row)->tenant);
     if (!tenant) return tenant.error();
-    if (!tenant->has_value()) return std::optional<Principal>();
+    if (!tenant->has_value()) {
+        verify_dummy(key);
+        return std::optional<Principal>();
+    }
 
     const std::string digest = to_hex(sha256(key));
     bool verified = false;
@@ -170,8 +178,7 @@ Result<std::optional<Principal>> ApiKeys::authenticate(std::string_view key) {
         verified = it != verified_.end() && it->second == parts->key_id;
     }
     if (!verified) {
-        if (!ensure_sodium()) return make_error(ErrorCode::INTERNAL, "libsodium failed to start");
-        verified = crypto_pwhash_str_verify((*row)->hash.c_str(), key.data(), key.size()) == 0;
+        verified = verify_slow((*row)->hash.c_str(), key);
         if (!verified) return std::optional<Principal>();
         std::lock_guard<std::mutex> lock(cache_mutex_);
         if (verified_.size() >= kMaxCachedKeys) verified_.clear();
@@ -183,6 +190,25 @@ Result<std::optional<Principal>> ApiKeys::authenticate(std::string_view key) {
 
 Result<bool> ApiKeys::keys_exist() {
     return store_->any_key();
+}
+
+bool ApiKeys::verify_slow(const char* hash, std::string_view key) {
+    slow_verifications_.fetch_add(1);
+    return crypto_pwhash_str_verify(hash, key.data(), key.size()) == 0;
+}
+
+void ApiKeys::verify_dummy(std::string_view key) {
+    std::call_once(dummy_once_, [this]() {
+        std::string secret = random_hex(32);
+        char hash[crypto_pwhash_STRBYTES];
+        if (crypto_pwhash_str(hash, secret.data(), secret.size(), cost_.opslimit, cost_.memlimit) ==
+            0) {
+            dummy_hash_ = hash;
+        }
+        sodium_memzero(secret.data(), secret.size());
+    });
+    // Out of memory while hashing leaves no dummy: the refusal is then merely faster.
+    if (!dummy_hash_.empty()) (void)verify_slow(dummy_hash_.c_str(), key);
 }
 
 void ApiKeys::forget(const std::string& key_id) {

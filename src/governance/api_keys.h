@@ -13,12 +13,16 @@
 // `souverain admin key revoke` in another) takes effect at the next request, and a changed
 // role or a deleted tenant too. revoke() also drops the cached entries at once.
 //
-// Timing: a key whose id is unknown is refused without running argon2id, faster than a known
-// id with a wrong secret. That tells an attacker whether a guessed id exists, which grants
-// nothing without its 256-bit secret; ids are not secret (they are listed and audited).
+// Timing: a key whose id is unknown (or revoked, or of a deleted tenant) is checked against a
+// fixed dummy argon2id hash made with the same cost, so it takes as long as a known id with a
+// wrong secret: the answer's timing does not tell whether an id exists. (A key that does not
+// even have the shape of one is refused at once: its shape is public.) Only a key verified
+// before is answered faster, from the cache, and only its holder can present it.
 //
 // Ownership: owns its TenantStore. Thread-safety: every method may be called from any thread
 // (the store serializes its calls; the cache has its own mutex; argon2id runs outside it).
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,14 +90,25 @@ public:
     // Whether keys are required: true as soon as one key was ever created.
     Result<bool> keys_exist();
 
+    // How many argon2id verifications ran (stored or dummy hash): lets tests check that
+    // every refusal pays the slow hash, without measuring time.
+    uint64_t slow_verifications() const { return slow_verifications_.load(); }
+
 private:
     void forget(const std::string& key_id);
+    // argon2id of `key` against `hash`, counted.
+    bool verify_slow(const char* hash, std::string_view key);
+    // Spends the time of a verification on a key that cannot match.
+    void verify_dummy(std::string_view key);
 
     std::unique_ptr<storage::TenantStore> store_;
     KeyHashCost cost_;
     std::mutex cache_mutex_;
     // SHA-256 (hex) of a whole key -> its key id, for keys verified since start.
     std::unordered_map<std::string, std::string> verified_;
+    std::once_flag dummy_once_;
+    std::string dummy_hash_;  // argon2id of a random secret at cost_, made on first use
+    std::atomic<uint64_t> slow_verifications_{0};
 };
 
 }  // namespace souverain::governance

@@ -165,4 +165,19 @@ void attach_pseudonymized_texts(AuditRecord& record, std::string_view prompt,
     record.output_text = pseudonymize(output, tenant_key).text;
 }
 
+Status attach_pseudonymized_texts(AuditRecord& record, std::string_view prompt,
+                                  std::string_view output, PiiVault& vault) {
+    Result<PseudonymizedText> kept_prompt = vault.pseudonymize(record.tenant, prompt);
+    Result<PseudonymizedText> kept_output =
+        kept_prompt ? vault.pseudonymize(record.tenant, output) : kept_prompt;
+    if (!kept_prompt || !kept_output) {
+        record.prompt_text.reset();
+        record.output_text.reset();
+        return kept_prompt ? kept_output.error() : kept_prompt.error();
+    }
+    record.prompt_text = std::move(kept_prompt->text);
+    record.output_text = std::move(kept_output->text);
+    return Status::success();
+}
+
 }  // namespace souverain::governance

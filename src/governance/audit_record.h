@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "governance/pii_pseudonymizer.h"
+#include "governance/pii_vault.h"
 #include "governance/source_ref.h"
 
 namespace souverain::governance {
@@ -62,5 +63,10 @@ Result<AuditRecord> parse_audit_record(std::string_view bytes);
 // leave the texts empty: the log then holds only their hashes.
 void attach_pseudonymized_texts(AuditRecord& record, std::string_view prompt,
                                 std::string_view output, const PseudonymKey& tenant_key);
+// The same through the data directory's vault (pii_vault.h), under record.tenant: the
+// pseudonyms are the tenant's everywhere (knowledge bases too) and its admins can reverse
+// them. On a storage failure the texts are left out (the hashes stay): never the originals.
+Status attach_pseudonymized_texts(AuditRecord& record, std::string_view prompt,
+                                  std::string_view output, PiiVault& vault);
 
 }  // namespace souverain::governance

@@ -16,6 +16,7 @@
 #include "retrieval/document_parser.h"
 #include "retrieval/language.h"
 #include "retrieval/lexical_index.h"
+#include "retrieval/pseudonymized_document.h"
 
 namespace souverain::retrieval {
 
@@ -138,6 +139,29 @@ storage::NewDocument analyze_document(AnalyzerSet& analyzers, ParsedDocument& pa
     return document;
 }
 
+// A base that pseudonymizes cannot take documents without the vault: failing before reading
+// anything is better than storing one original value.
+Status check_pii_vault(const storage::KbInfo& kb, const IngestOptions& options) {
+    if (kb.pii == storage::PiiPolicy::PSEUDONYMIZE && !options.pii_vault) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "knowledge base '" + kb.name +
+                              "' pseudonymizes personal data, but no pseudonym key is open");
+    }
+    return Status::success();
+}
+
+Status apply_pii_policy(const storage::KbInfo& kb, const IngestOptions& options,
+                        std::vector<ParsedDocument>& documents) {
+    if (kb.pii != storage::PiiPolicy::PSEUDONYMIZE) return Status::success();
+    SOUVERAIN_TRY(check_pii_vault(kb, options));
+    for (ParsedDocument& document : documents) {
+        Result<DocumentPseudonyms> done =
+            pseudonymize_document(*options.pii_vault, kb.tenant, document);
+        if (!done) return done.error();
+    }
+    return Status::success();
+}
+
 bool is_under(const std::string& path, const std::string& root) {
     if (path == root) return true;
     std::string prefix = root;
@@ -157,6 +181,7 @@ Result<IngestReport> ingest_paths(storage::Store& store, const storage::KbInfo& 
                                   const std::vector<std::string>& paths,
                                   const IngestOptions& options,
                                   const std::function<void(const IngestProgress&)>& progress) {
+    SOUVERAIN_TRY(check_pii_vault(kb, options));
     IngestReport report;
     std::vector<FileEntry> files;
     std::vector<std::string> roots;
@@ -216,6 +241,7 @@ Result<IngestReport> ingest_paths(storage::Store& store, const storage::KbInfo& 
                     ++report.failed;
                     report.errors.push_back(parsed.error().message);
                 } else {
+                    SOUVERAIN_TRY(apply_pii_policy(kb, options, *parsed));
                     std::vector<storage::NewDocument> documents;
                     documents.reserve(parsed->size());
                     for (ParsedDocument& document : *parsed) {
@@ -283,6 +309,7 @@ Result<SourceReport> ingest_source_bytes(storage::Store& store, const storage::K
         Result<std::vector<ParsedDocument>> parsed =
             parse_source(bytes, format, name, options.chunking);
         if (!parsed) return parsed.error();
+        SOUVERAIN_TRY(apply_pii_policy(kb, options, *parsed));
         AnalyzerSet analyzers;
         std::vector<storage::NewDocument> documents;
         documents.reserve(parsed->size());

@@ -3,7 +3,8 @@
 // lexical index rebuilt.
 //
 // Per file: read, SHA-256; when the store already holds that path with that hash the file is
-// skipped (unchanged). Otherwise parse (document_parser.h), detect each chunk's language,
+// skipped (unchanged). Otherwise parse (document_parser.h), pseudonymize when the base's
+// policy says so (pseudonymized_document.h), detect each chunk's language,
 // analyze body and title with that language's analyzer, and replace the source in the store
 // in one transaction (so a killed process keeps every file committed before). A file that
 // fails to read or parse is reported and skipped; the others go in. Sources the store holds
@@ -13,11 +14,13 @@
 // Thread-safety: one call at a time per store.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
+#include "governance/pii_vault.h"
 #include "retrieval/chunker.h"
 #include "retrieval/language.h"
 #include "retrieval/term_codec.h"
@@ -27,6 +30,10 @@ namespace souverain::retrieval {
 
 struct IngestOptions {
     ChunkOptions chunking;
+    // The data directory's pseudonym table, required to ingest into a base whose policy is
+    // PSEUDONYMIZE (then each parsed document goes through pseudonymized_document.h before it
+    // is analyzed; without a vault such an ingestion fails before reading anything).
+    std::shared_ptr<governance::PiiVault> pii_vault;
 };
 
 struct IngestProgress {

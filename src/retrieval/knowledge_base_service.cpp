@@ -70,10 +70,11 @@ Result<KbSummary> KnowledgeBaseService::summary_locked(const storage::KbInfo& in
     return KbSummary{info, *counts};
 }
 
-Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const std::string& name) {
+Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const std::string& name,
+                                               storage::PiiPolicy pii) {
     SOUVERAIN_TRY(check_kb_name(name));
     std::lock_guard<std::mutex> lock(mutex_);
-    Result<storage::KbInfo> info = store_->create_kb(tenant, name);
+    Result<storage::KbInfo> info = store_->create_kb(tenant, name, pii);
     if (!info) return info.error();
     return KbSummary{*info, {}};
 }
@@ -109,6 +110,21 @@ Status KnowledgeBaseService::remove(const std::string& tenant, const std::string
     return Status::success();
 }
 
+Result<std::shared_ptr<governance::PiiVault>> KnowledgeBaseService::pii_vault() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pii_vault_locked();
+}
+
+Result<std::shared_ptr<governance::PiiVault>> KnowledgeBaseService::pii_vault_locked() {
+    if (!ingest_.pii_vault) {
+        Result<std::shared_ptr<governance::PiiVault>> opened =
+            governance::PiiVault::open(data_dir_);
+        if (!opened) return opened.error();
+        ingest_.pii_vault = std::move(*opened);
+    }
+    return ingest_.pii_vault;
+}
+
 Result<UploadResult> KnowledgeBaseService::upload(const std::string& tenant, const std::string& kb,
                                                   const std::string& filename,
                                                   std::string_view bytes) {
@@ -116,6 +132,10 @@ Result<UploadResult> KnowledgeBaseService::upload(const std::string& tenant, con
     Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     SOUVERAIN_TRY(check_document_name(filename));
+    if (info->pii == storage::PiiPolicy::PSEUDONYMIZE) {
+        Result<std::shared_ptr<governance::PiiVault>> vault = pii_vault_locked();
+        if (!vault) return vault.error();
+    }
     Result<SourceReport> report = ingest_source_bytes(*store_, *info, filename, bytes, ingest_);
     if (!report) return report.error();
     Result<DenseBase*> dense = dense_locked(info->id);

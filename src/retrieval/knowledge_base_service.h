@@ -56,8 +56,10 @@ public:
                                                               IngestOptions ingest = {},
                                                               DenseOptions dense = {});
 
-    // INVALID_ARGUMENT for a bad name (check_kb_name), ALREADY_EXISTS when taken.
-    Result<KbSummary> create(const std::string& tenant, const std::string& name);
+    // INVALID_ARGUMENT for a bad name (check_kb_name), ALREADY_EXISTS when taken. `pii`:
+    // what uploads do with personal data (ingest.h, pseudonymized_document.h).
+    Result<KbSummary> create(const std::string& tenant, const std::string& name,
+                             storage::PiiPolicy pii = storage::PiiPolicy::OFF);
     Result<std::vector<KbSummary>> list(const std::string& tenant);
     // NOT_FOUND when absent (also for every method below that names a base).
     Result<KbSummary> get(const std::string& tenant, const std::string& name);
@@ -84,7 +86,13 @@ public:
                                                    const std::vector<std::string>& kbs,
                                                    std::string_view query, size_t top_k);
 
+    // The data directory's pseudonym table (the one given in IngestOptions, else opened
+    // here on first use, creating the key): uploads to pseudonymizing bases use it, and the
+    // admins' reversal route reads it.
+    Result<std::shared_ptr<governance::PiiVault>> pii_vault();
+
 private:
+    Result<std::shared_ptr<governance::PiiVault>> pii_vault_locked();
     KnowledgeBaseService(std::unique_ptr<storage::Store> store, std::string data_dir,
                          IngestOptions ingest, DenseOptions dense)
         : store_(std::move(store)),

@@ -184,6 +184,11 @@ void install_admin_routes(httplib::Server& http, ApiKeys& keys,
             if (Status deleted = store->delete_tenant(name); !deleted) {
                 return send_error(res, api_error_from(deleted.error()));
             }
+            if (knowledge_bases != nullptr) {
+                Result<std::shared_ptr<governance::PiiVault>> vault = knowledge_bases->pii_vault();
+                Status forgotten = vault ? (*vault)->forget_tenant(name) : Status(vault.error());
+                if (!forgotten) return send_error(res, api_error_from(forgotten.error()));
+            }
             send_json(res, 200, {{"id", name}, {"object", "tenant.deleted"}, {"deleted", true}});
         });
 }

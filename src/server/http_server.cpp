@@ -21,6 +21,7 @@
 #include "server/openai_embeddings.h"
 #include "server/openai_request.h"
 #include "server/openai_response.h"
+#include "server/pii_routes.h"
 #include "server/register_routes.h"
 #include "server/request_auth.h"
 
@@ -121,7 +122,12 @@ bool audit_request(ServerGovernance* gov, const AuditContext& ctx, int status, c
     record.latency_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - ctx.start).count();
     record.status = status;
-    if (ctx.keep_texts_key) {
+    if (ctx.keep_texts_key && gov->pii_vault) {
+        Status kept = governance::attach_pseudonymized_texts(record, ctx.prompt_text, output_text,
+                                                             *gov->pii_vault);
+        if (!kept)
+            std::fprintf(stderr, "audit: texts not kept: %s\n", kept.error().message.c_str());
+    } else if (ctx.keep_texts_key) {
         governance::attach_pseudonymized_texts(record, ctx.prompt_text, output_text,
                                                *ctx.keep_texts_key);
     }
@@ -285,6 +291,16 @@ public:
         if (gov && gov->audit) install_audit_routes(http, gov->audit->log());
         if (server_.api_keys_) {
             install_admin_routes(http, *server_.api_keys_, server_.knowledge_bases_.get());
+        }
+        // One vault per data directory: the governance's (kept audit texts) when there is
+        // one, else the knowledge bases' (opened on first use).
+        if (gov && gov->pii_vault) {
+            install_pii_routes(http, [vault = gov->pii_vault]() {
+                return Result<std::shared_ptr<governance::PiiVault>>(vault);
+            });
+        } else if (server_.knowledge_bases_) {
+            install_pii_routes(
+                http, [kbs = server_.knowledge_bases_.get()]() { return kbs->pii_vault(); });
         }
     }
 

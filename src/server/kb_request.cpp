@@ -12,8 +12,13 @@ std::variant<CreateKbRequest, ApiError> parse_create_kb_request(std::string_view
     FieldReader reader(std::get<json>(root), "");
     CreateKbRequest request;
     reader.read_string("name", request.name, /*required=*/true);
+    std::string pii = storage::pii_policy_name(request.pii);
+    reader.read_string("pii", pii, /*required=*/false);
     reader.reject_unknown();
     if (reader.failed()) return reader.error();
+    std::optional<storage::PiiPolicy> policy = storage::parse_pii_policy(pii);
+    if (!policy) return invalid_value("pii", "'pii' must be \"off\" or \"pseudonymize\"");
+    request.pii = *policy;
     return request;
 }
 

@@ -3,7 +3,8 @@
 // openai_request.h: invalid JSON 400, wrong type, missing or unknown field 422, a value out of
 // range 400, each error naming the field.
 //
-//   POST /v1/knowledge-bases                {"name": "laws"}
+//   POST /v1/knowledge-bases                {"name": "laws", "pii": "off"|"pseudonymize"}
+//                                            (`pii` absent: off; storage::PiiPolicy)
 //   POST /v1/knowledge-bases/{name}/search  {"query": "...", "top_k": 10, "mode": "hybrid",
 //                                            "filters": {"lang": "fr", "article": "12"}}
 // (`mode` lexical, dense or hybrid; absent: the default of retrieval/hybrid_search.h)
@@ -17,11 +18,13 @@
 #include <vector>
 
 #include "server/api_error.h"
+#include "storage/store.h"
 
 namespace souverain::server {
 
 struct CreateKbRequest {
     std::string name;
+    storage::PiiPolicy pii = storage::PiiPolicy::OFF;
 };
 
 struct KbSearchRequest {

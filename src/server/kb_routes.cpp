@@ -37,6 +37,7 @@ json kb_json(const retrieval::KbSummary& kb) {
             {"object", "knowledge_base"},
             {"name", kb.info.name},
             {"created_at", kb.info.created_at},
+            {"pii", storage::pii_policy_name(kb.info.pii)},
             {"documents", kb.counts.sources},
             {"records", kb.counts.documents},
             {"chunks", kb.counts.chunks}};
@@ -134,8 +135,8 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
     http.Post("/v1/knowledge-bases", [kbs](const httplib::Request& req, httplib::Response& res) {
         auto parsed = parse_create_kb_request(req.body);
         if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
-        Result<retrieval::KbSummary> kb =
-            kbs->create(tenant(), std::get<CreateKbRequest>(parsed).name);
+        const CreateKbRequest& request = std::get<CreateKbRequest>(parsed);
+        Result<retrieval::KbSummary> kb = kbs->create(tenant(), request.name, request.pii);
         if (!kb) {
             ApiError error = api_error_from(kb.error());
             error.param = "name";
@@ -224,7 +225,8 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
         for (const auto& [key, value] : request.filters) {
             options.filter_terms.push_back(retrieval::filter_term(key, value));
         }
-        Result<retrieval::ModeSearchResult> result = kbs->search(tenant(), kb, request.query, options, mode);
+        Result<retrieval::ModeSearchResult> result =
+            kbs->search(tenant(), kb, request.query, options, mode);
         if (!result) {
             ApiError error = api_error_from(result.error());
             if (error.status == 400 && request.mode != "lexical") error.param = "mode";

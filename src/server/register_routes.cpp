@@ -4,8 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ctime>
+#include <variant>
+
+#include "governance/access_control.h"
 #include "governance/register_page.h"
 #include "server/api_error.h"
+#include "server/field_reader.h"
+#include "server/request_auth.h"
 
 namespace souverain::server {
 
@@ -26,6 +32,32 @@ std::string dump(const nlohmann::ordered_json& json) {
 // longer validates is not the client's fault).
 ApiError register_unreadable(const Error& error) {
     return internal_error("the register cannot be read: " + error.message);
+}
+
+void send_json(httplib::Response& res, int status, const nlohmann::ordered_json& body) {
+    res.status = status;
+    res.set_content(dump(body), "application/json");
+}
+
+nlohmann::ordered_json assistant_body(const governance::Assistant& assistant) {
+    nlohmann::ordered_json body = governance::assistant_json(assistant, /*for_publication=*/false);
+    body["object"] = "register.assistant";
+    return body;
+}
+
+// An assistant from a request body: the same reader and checks as `register add`.
+std::variant<governance::Assistant, ApiError> assistant_of(const std::string& body) {
+    auto root = parse_json_object(body);
+    if (auto* error = std::get_if<ApiError>(&root)) return *error;
+    Result<governance::Assistant> assistant =
+        governance::parse_assistant(std::get<nlohmann::json>(root));
+    if (!assistant) return api_error_from(assistant.error());
+    return *assistant;
+}
+
+// Today in UTC as YYYY-MM-DD.
+std::string today_utc() {
+    return governance::iso8601_utc((int64_t)std::time(nullptr)).substr(0, 10);
 }
 
 }  // namespace
@@ -68,7 +100,18 @@ void RegisterEndpoints::install(httplib::Server& http) {
             if (!served || !*served) return std::nullopt;
             return (*served)->card;
         };
-        Result<governance::RegisterDocument> document = service_->document(live_card);
+        // The register is a publication: ?tenant=NAME publishes that tenant's (default: the
+        // default tenant's, as before tenants).
+        std::string tenant = storage::kDefaultTenant;
+        if (req.has_param("tenant")) {
+            tenant = req.get_param_value("tenant");
+            if (std::string problem = governance::tenant_name_problem(tenant); !problem.empty()) {
+                return send_error(res, invalid_value("tenant", "invalid tenant name: " + problem));
+            }
+        }
+        governance::RegisterService tenant_register(*store_, tenant);
+        Result<governance::RegisterDocument> document =
+            (tenant == service_->tenant() ? *service_ : tenant_register).document(live_card);
         if (!document) return send_error(res, register_unreadable(document.error()));
         res.set_header("Cache-Control", "no-cache");
         if (format == "json") {
@@ -86,6 +129,7 @@ void RegisterEndpoints::install(httplib::Server& http) {
         res.set_content(governance::render_register_html(*document, language),
                         "text/html; charset=utf-8");
     });
+    install_assistant_writes(http);
     http.Get(R"(/v1/models/(.+)/card)",
              [this](const httplib::Request& req, httplib::Response& res) {
                  const std::string id = req.matches[1];
@@ -102,8 +146,91 @@ void RegisterEndpoints::install(httplib::Server& http) {
              });
 }
 
+void RegisterEndpoints::install_assistant_writes(httplib::Server& http) {
+    storage::RegisterStore* store = store_.get();
+    // Every handler works in the caller's tenant's register (request_auth.h): reading needs
+    // read_register, the others write_register (admins).
+    auto service = [store]() {
+        return governance::RegisterService(*store, current_principal().tenant);
+    };
+    http.Get("/v1/register/assistants", [service](const httplib::Request&, httplib::Response& res) {
+        Result<std::vector<governance::Assistant>> list = service().assistants();
+        if (!list) return send_error(res, register_unreadable(list.error()));
+        nlohmann::ordered_json data = nlohmann::ordered_json::array();
+        for (const governance::Assistant& a : *list) data.push_back(assistant_body(a));
+        send_json(res, 200, {{"object", "list"}, {"data", data}});
+    });
+    http.Post("/v1/register/assistants",
+              [service](const httplib::Request& req, httplib::Response& res) {
+                  auto assistant = assistant_of(req.body);
+                  if (auto* error = std::get_if<ApiError>(&assistant))
+                      return send_error(res, *error);
+                  Result<governance::Assistant> stored = service().add_assistant(
+                      std::get<governance::Assistant>(assistant), /*replace=*/false);
+                  if (!stored) return send_error(res, api_error_from(stored.error()));
+                  send_json(res, 201, assistant_body(*stored));
+              });
+    http.Put(R"(/v1/register/assistants/([^/]+))", [service](const httplib::Request& req,
+                                                             httplib::Response& res) {
+        const std::string name = req.matches[1];
+        auto assistant = assistant_of(req.body);
+        if (auto* error = std::get_if<ApiError>(&assistant)) return send_error(res, *error);
+        const governance::Assistant& update = std::get<governance::Assistant>(assistant);
+        if (update.name != name) {
+            return send_error(res, invalid_value("name", "the body's name '" + update.name +
+                                                             "' is not the path's '" + name + "'"));
+        }
+        governance::RegisterService reg = service();
+        Result<std::optional<governance::Assistant>> existing = reg.find_assistant(name);
+        if (!existing) return send_error(res, register_unreadable(existing.error()));
+        if (!*existing) {
+            return send_error(res, api_error_from(make_error(ErrorCode::NOT_FOUND,
+                                                             "no assistant '" + name + "'")));
+        }
+        Result<governance::Assistant> stored = reg.add_assistant(update, /*replace=*/true);
+        if (!stored) return send_error(res, api_error_from(stored.error()));
+        send_json(res, 200, assistant_body(*stored));
+    });
+    http.Post(R"(/v1/register/assistants/([^/]+)/retire)", [service](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+        const std::string name = req.matches[1];
+        std::string end_date;
+        if (!req.body.empty()) {
+            auto root = parse_json_object(req.body);
+            if (auto* error = std::get_if<ApiError>(&root)) return send_error(res, *error);
+            FieldReader reader(std::get<nlohmann::json>(root), "");
+            reader.read_string("end_date", end_date, /*required=*/false);
+            reader.reject_unknown();
+            if (reader.failed()) return send_error(res, reader.error());
+        }
+        governance::RegisterService reg = service();
+        Result<std::optional<governance::Assistant>> existing = reg.find_assistant(name);
+        if (!existing) return send_error(res, register_unreadable(existing.error()));
+        if (!*existing) {
+            return send_error(res, api_error_from(make_error(ErrorCode::NOT_FOUND,
+                                                             "no assistant '" + name + "'")));
+        }
+        governance::Assistant retired = **existing;
+        retired.status = governance::AssistantStatus::RETIRED;
+        retired.end_date = end_date.empty() ? today_utc() : end_date;
+        // Validated like any record: an end date that is not a real day is a 400.
+        Result<governance::Assistant> stored = reg.add_assistant(retired, /*replace=*/true);
+        if (!stored) return send_error(res, api_error_from(stored.error()));
+        send_json(res, 200, assistant_body(*stored));
+    });
+    http.Delete(R"(/v1/register/assistants/([^/]+))", [service](const httplib::Request& req,
+                                                                httplib::Response& res) {
+        const std::string name = req.matches[1];
+        Status removed = service().remove_assistant(name);
+        if (!removed) return send_error(res, api_error_from(removed.error()));
+        send_json(res, 200,
+                  {{"id", name}, {"object", "register.assistant.deleted"}, {"deleted", true}});
+    });
+}
+
 std::string register_endpoint_label(const std::string& path) {
-    if (path == "/v1/register") return path;
+    if (path == "/v1/register" || path == "/v1/register/assistants") return path;
+    if (path.rfind("/v1/register/assistants/", 0) == 0) return "/v1/register/assistants/{name}";
     const std::string models = "/v1/models/";
     const std::string suffix = kCardSuffix;
     if (path.size() > models.size() + suffix.size() && path.rfind(models, 0) == 0 &&

@@ -9,10 +9,24 @@
 //                                          "file": {"sha256_status": pending | computing |
 //                                          done | failed, "sha256_progress": 0..1}
 //
+//   GET /v1/register?tenant=T              the register of tenant T (default: "default")
+//
+// The caller's tenant's assistants, behind the API keys (read_register to read, write_register,
+// i.e. admins, to change; governance/access_control.h), with the same reader and validation as
+// `souverain register add` (assistant_register.h):
+//   GET    /v1/register/assistants                 {"object": "list", "data": [assistant]}
+//   POST   /v1/register/assistants                 ASSISTANT → 201 (409 when the name is taken)
+//   PUT    /v1/register/assistants/{name}          ASSISTANT (same name) → 200 (404 when absent)
+//   POST   /v1/register/assistants/{name}/retire   {"end_date"?: "YYYY-MM-DD", default today
+//                                                   UTC} → 200, status "retired"
+//   DELETE /v1/register/assistants/{name}          → {"id", "object", "deleted": true}
+// An assistant answers as its JSON (assistant_json, system prompt included) plus
+// "object": "register.assistant". Another tenant's assistant is a 404 like a missing one.
+//
 // /v1/register is public: it answers without an API key, because it is published for
-// citizens (is_public_register_path). The card follows the API keys like every /v1 route.
-// Both are read-only: the register is written with `souverain register` and
-// `souverain model-card --set-json`; writes over HTTP wait for tenant roles.
+// citizens (is_public_register_path); any tenant's register may be asked for, since
+// publishing it is its purpose. The card follows the API keys like every /v1 route. Model
+// cards' admin fields are written with `souverain model-card --set-json`.
 //
 // The SHA-256 of the served files is computed on a background thread after start-up
 // (served_model_cards.h): until it is known a card says "computing", without administrator
@@ -56,6 +70,7 @@ public:
 
 private:
     RegisterEndpoints() = default;
+    void install_assistant_writes(httplib::Server& http);
     // Declared in dependency order: destroyed cards first (their thread reads the service),
     // the store last.
     std::unique_ptr<storage::RegisterStore> store_;

@@ -51,6 +51,7 @@ std::optional<Action> route_action(const std::string& method, const std::string&
     }
     if (starts_with(path, "/v1/audit/")) return Action::READ_AUDIT;
     if (starts_with(path, "/v1/admin/tenants")) return Action::ADMIN_TENANTS;
+    if (starts_with(path, "/v1/admin/pii")) return Action::REVERSE_PII;
     if (starts_with(path, "/v1/admin")) return Action::ADMIN_KEYS;
     if (starts_with(path, "/v1/register")) {
         return method == "GET" ? Action::READ_REGISTER : Action::WRITE_REGISTER;

@@ -1,39 +1,10 @@
 #include "server/server_governance.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-
 #include "governance/canonical_json.h"
 #include "governance/sha256.h"
 #include "retrieval/language.h"
 
 namespace souverain::server {
-
-Result<governance::PseudonymKey> load_or_create_pseudonym_key(const std::string& data_dir) {
-    const std::string path = (std::filesystem::path(data_dir) / kPseudonymKeyFile).string();
-    if (std::filesystem::exists(path)) return governance::PseudonymKey::from_file(path);
-    governance::PseudonymKey key = governance::PseudonymKey::generate();
-    std::string hex;
-    static const char* const kDigits = "0123456789abcdef";
-    for (uint8_t byte : key.bytes()) {
-        hex += kDigits[byte >> 4];
-        hex += kDigits[byte & 15];
-    }
-    hex += "\n";
-    // O_EXCL: two servers starting at once do not overwrite each other's key.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) return governance::PseudonymKey::from_file(path);
-        return make_error(ErrorCode::IO, "cannot create " + path);
-    }
-    const bool written = ::write(fd, hex.data(), hex.size()) == (ssize_t)hex.size();
-    ::close(fd);
-    if (!written) return make_error(ErrorCode::IO, "cannot write " + path);
-    return key;
-}
 
 std::string api_key_id(std::string_view authorization_header) {
     const std::string_view prefix = "Bearer ";

@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "governance/pii_pseudonymizer.h"
+#include "governance/pii_vault.h"
 #include "governance/signing_key.h"
 #include "governance/source_ref.h"
 #include "server/audit_writer.h"
@@ -51,6 +52,10 @@ struct ServerGovernance {
     bool keep_texts = false;           // the server's default (--audit-keep-texts)
     bool disclosure_notice = false;    // the server's default (--disclosure-notice)
     TenantPolicyLookup tenant_policy;  // null: every tenant follows the defaults
+    // The reversal table kept texts' pseudonyms go into (the same one as the knowledge bases'),
+    // so POST /v1/admin/pii/reverse reverses them; null: pseudonyms under keep_texts_key,
+    // not reversible.
+    std::shared_ptr<governance::PiiVault> pii_vault;
 
     EffectivePolicy policy_for(const std::string& tenant) const {
         storage::TenantPolicy stored =
@@ -70,11 +75,6 @@ struct ServerGovernance {
 };
 
 using storage::kDefaultTenant;
-inline constexpr const char* kPseudonymKeyFile = "audit_pseudonym.key";
-
-// The data directory's pseudonym key for kept texts (64 hex characters, mode 0600), created
-// on first use.
-Result<governance::PseudonymKey> load_or_create_pseudonym_key(const std::string& data_dir);
 
 // The audit key id of a request: "key-" and the first 16 hex characters of the SHA-256 of the
 // bearer token, or "anonymous" without one. The key itself never reaches the log.

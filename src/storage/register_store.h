@@ -61,7 +61,7 @@ public:
     // Every card of the tenant, by name then most recent first.
     virtual Result<std::vector<StoredModelCard>> list_model_cards(const std::string& tenant) = 0;
 
-    // Stores an assistant. Fails with INVALID_ARGUMENT, writing nothing, when the name is
+    // Stores an assistant. Fails with ALREADY_EXISTS, writing nothing, when the name is
     // taken, unless `replace` (the record is then replaced and registered_at kept).
     virtual Result<StoredAssistant> put_assistant(const std::string& tenant,
                                                   const std::string& name,

@@ -162,7 +162,7 @@ private:
         Result<std::optional<StoredAssistant>> existing = find_assistant_locked(tenant, name);
         if (!existing) return existing.error();
         if (existing->has_value() && !replace) {
-            return make_error(ErrorCode::INVALID_ARGUMENT,
+            return make_error(ErrorCode::ALREADY_EXISTS,
                               "assistant '" + name +
                                   "' is already registered (replace it to "
                                   "change it)");

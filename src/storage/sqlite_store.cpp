@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS kbs (
     name TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     index_dirty INTEGER NOT NULL DEFAULT 0,
+    pii TEXT NOT NULL DEFAULT 'off',
     UNIQUE (tenant, name)
 );
 CREATE TABLE IF NOT EXISTS sources (
@@ -90,7 +91,11 @@ DROP TABLE kbs;
 ALTER TABLE kbs_tenants RENAME TO kbs;
 )sql";
 
-constexpr const char* kKbColumns = "id, tenant, name, index_dirty, created_at";
+// Before PII policies, `kbs` had no `pii` column: added with every base 'off'.
+constexpr const char* kMigrateKbsToPiiPolicy =
+    "ALTER TABLE kbs ADD COLUMN pii TEXT NOT NULL DEFAULT 'off'";
+
+constexpr const char* kKbColumns = "id, tenant, name, index_dirty, created_at, pii";
 
 class SqliteStore final : public Store {
 public:
@@ -104,10 +109,13 @@ public:
         SOUVERAIN_TRY(exec("PRAGMA synchronous=NORMAL"));
         SOUVERAIN_TRY(exec("PRAGMA busy_timeout=5000"));
         SOUVERAIN_TRY(migrate_to_tenants());
-        return exec(kSchema);
+        SOUVERAIN_TRY(exec(kSchema));
+        return migrate_to_pii_policy();
     }
 
-    Result<KbInfo> create_kb(const std::string& tenant, const std::string& name) override {
+    using Store::create_kb;
+    Result<KbInfo> create_kb(const std::string& tenant, const std::string& name,
+                             PiiPolicy pii) override {
         Result<std::optional<KbInfo>> existing = find_kb(tenant, name);
         if (!existing) return existing.error();
         if (existing->has_value()) {
@@ -115,13 +123,15 @@ public:
                               "knowledge base '" + name + "' already exists");
         }
         const int64_t now = (int64_t)std::time(nullptr);
-        Statement insert(db_, "INSERT INTO kbs (tenant, name, created_at) VALUES (?, ?, ?)");
+        Statement insert(db_,
+                         "INSERT INTO kbs (tenant, name, created_at, pii) VALUES (?, ?, ?, ?)");
         if (!insert.valid()) return sql_error("prepare");
         insert.bind_text(1, tenant);
         insert.bind_text(2, name);
         insert.bind(3, now);
+        insert.bind_text(4, pii_policy_name(pii));
         if (insert.step() != SQLITE_DONE) return sql_error("create knowledge base");
-        return KbInfo{sqlite3_last_insert_rowid(db_), tenant, name, false, now};
+        return KbInfo{sqlite3_last_insert_rowid(db_), tenant, name, false, now, pii};
     }
 
     Result<std::optional<KbInfo>> find_kb(const std::string& tenant,
@@ -344,8 +354,40 @@ private:
     Error sql_error(const std::string& what) { return storage::sql_error(db_, "storage: ", what); }
 
     static KbInfo kb_info(Statement& row) {
-        return KbInfo{row.column_int(0), row.column_string(1), row.column_string(2),
-                      row.column_int(3) != 0, row.column_int(4)};
+        // An unknown policy (a newer program's, or an edited row) pseudonymizes: the safe side.
+        return KbInfo{row.column_int(0),
+                      row.column_string(1),
+                      row.column_string(2),
+                      row.column_int(3) != 0,
+                      row.column_int(4),
+                      parse_pii_policy(row.column_view(5)).value_or(PiiPolicy::PSEUDONYMIZE)};
+    }
+
+    // Adds the `pii` column to a `kbs` table from before policies, inside a transaction that
+    // checks again (another process may have added it meanwhile).
+    Status migrate_to_pii_policy() {
+        Result<bool> missing = lacks_pii_column();
+        if (!missing) return missing.error();
+        if (!*missing) return Status::success();
+        SOUVERAIN_TRY(exec("BEGIN IMMEDIATE"));
+        missing = lacks_pii_column();
+        Status migrated = !missing ? Status(missing.error()) : Status::success();
+        if (migrated && *missing) migrated = exec(kMigrateKbsToPiiPolicy);
+        if (!migrated) {
+            (void)exec("ROLLBACK");
+            return migrated;
+        }
+        return exec("COMMIT");
+    }
+
+    Result<bool> lacks_pii_column() {
+        Statement columns(db_, "SELECT name FROM pragma_table_info('kbs')");
+        if (!columns.valid()) return sql_error("prepare");
+        bool has_pii = false;
+        int rc;
+        while ((rc = columns.step()) == SQLITE_ROW) has_pii |= columns.column_view(0) == "pii";
+        if (rc != SQLITE_DONE) return sql_error("read the kbs table");
+        return !has_pii;
     }
 
     // An old `kbs` table (no tenant column) is rebuilt in one transaction; a new or already

@@ -23,12 +23,30 @@
 
 namespace souverain::storage {
 
+// What ingestion does with the personal data it finds in a base's documents (detectors:
+// governance/pii_scan.h). Chosen when the base is created; a base created before policies
+// existed is OFF.
+enum class PiiPolicy {
+    OFF,           // texts are kept as they are
+    PSEUDONYMIZE,  // every value is replaced by its tenant's pseudonym before anything is kept
+};
+
+inline const char* pii_policy_name(PiiPolicy policy) {
+    return policy == PiiPolicy::PSEUDONYMIZE ? "pseudonymize" : "off";
+}
+inline std::optional<PiiPolicy> parse_pii_policy(std::string_view name) {
+    if (name == "off") return PiiPolicy::OFF;
+    if (name == "pseudonymize") return PiiPolicy::PSEUDONYMIZE;
+    return std::nullopt;
+}
+
 struct KbInfo {
     int64_t id = 0;
     std::string tenant;  // the owner; names are unique per tenant
     std::string name;
     bool index_dirty = false;  // documents changed since the lexical index was last written
     int64_t created_at = 0;    // Unix seconds
+    PiiPolicy pii = PiiPolicy::OFF;
 };
 
 // What a knowledge base holds.
@@ -105,7 +123,11 @@ public:
     // global; callers get them only from a tenant-scoped lookup.
     //
     // Fails with ALREADY_EXISTS when the tenant has a knowledge base of that name.
-    virtual Result<KbInfo> create_kb(const std::string& tenant, const std::string& name) = 0;
+    virtual Result<KbInfo> create_kb(const std::string& tenant, const std::string& name,
+                                     PiiPolicy pii) = 0;
+    Result<KbInfo> create_kb(const std::string& tenant, const std::string& name) {
+        return create_kb(tenant, name, PiiPolicy::OFF);
+    }
     virtual Result<std::optional<KbInfo>> find_kb(const std::string& tenant,
                                                   const std::string& name) = 0;
     // The tenant's bases, by name.

@@ -12,15 +12,16 @@ namespace {
 
 TEST(AccessControlTest, EveryRoleHasExactlyItsPermissions) {
     using A = Action;
-    const std::vector<A> actions = {
-        A::READ_MODELS, A::CHAT,          A::SEARCH,         A::READ_KBS,   A::MANAGE_KBS,
-        A::READ_AUDIT,  A::READ_REGISTER, A::WRITE_REGISTER, A::ADMIN_KEYS, A::ADMIN_TENANTS};
+    const std::vector<A> actions = {A::READ_MODELS,   A::CHAT,           A::SEARCH,
+                                    A::READ_KBS,      A::MANAGE_KBS,     A::READ_AUDIT,
+                                    A::READ_REGISTER, A::WRITE_REGISTER, A::ADMIN_KEYS,
+                                    A::ADMIN_TENANTS, A::REVERSE_PII};
     // Columns in the order of `actions`.
     const std::map<Role, std::vector<bool>> table = {
-        {Role::ADMIN, {true, true, true, true, true, true, true, true, true, false}},
-        {Role::EDITOR, {true, true, true, true, true, false, true, false, false, false}},
-        {Role::USER, {true, true, true, true, false, false, true, false, false, false}},
-        {Role::AUDITOR, {true, false, false, false, false, true, true, false, false, false}},
+        {Role::ADMIN, {true, true, true, true, true, true, true, true, true, false, true}},
+        {Role::EDITOR, {true, true, true, true, true, false, true, false, false, false, false}},
+        {Role::USER, {true, true, true, true, false, false, true, false, false, false, false}},
+        {Role::AUDITOR, {true, false, false, false, false, true, true, false, false, false, false}},
     };
     for (const auto& [role, row] : table) {
         for (size_t idx = 0; idx < actions.size(); ++idx) {

@@ -122,5 +122,37 @@ TEST(ApiKeysTest, TenantPseudonymKeysDifferAndDefaultKeepsTheDataDirectoryKey) {
     EXPECT_EQ(PseudonymKey::for_tenant(master, "agency").bytes(), b.bytes());
 }
 
+// The timing side channel of key ids: a refusal must cost one argon2id verification whatever
+// the reason (unknown id, revoked key, wrong secret), so the answer's timing does not tell
+// whether an id exists. Counted, not timed: a loaded machine cannot make this flaky.
+TEST(ApiKeysTest, UnknownIdsAndRevokedKeysCostTheSameSlowHashAsAWrongSecret) {
+    std::unique_ptr<ApiKeys> keys = open_keys(test::make_temp_dir("keys"));
+    ASSERT_TRUE(keys);
+    ASSERT_TRUE(keys->create_tenant("ministry", false));
+    Result<CreatedKey> created = keys->create_key("ministry", Role::USER, "");
+    ASSERT_TRUE(created);
+    const std::string& key = created->key;
+    std::string wrong_secret = key;
+    wrong_secret.back() = wrong_secret.back() == '0' ? '1' : '0';
+    std::string unknown_id = key;
+    unknown_id[8] = unknown_id[8] == '0' ? '1' : '0';  // first hex digit of the id
+
+    auto costs = [&](const std::string& presented, bool accepted) {
+        const uint64_t before = keys->slow_verifications();
+        Result<std::optional<Principal>> principal = keys->authenticate(presented);
+        EXPECT_TRUE(principal);
+        EXPECT_EQ(principal && principal->has_value(), accepted) << presented;
+        return keys->slow_verifications() - before;
+    };
+    EXPECT_EQ(costs(wrong_secret, false), 1u);
+    EXPECT_EQ(costs(unknown_id, false), 1u);
+    EXPECT_EQ(costs(unknown_id, false), 1u);  // every time, not only the first
+    EXPECT_EQ(costs(key, true), 1u);
+    EXPECT_EQ(costs(key, true), 0u);  // cached: only the holder of the key gets this path
+    ASSERT_TRUE(keys->revoke_key(created->row.key_id));
+    EXPECT_EQ(costs(key, false), 1u);
+    EXPECT_EQ(costs("sk-souv-not-a-key", false), 0u);  // no key's shape: refused at once
+}
+
 }  // namespace
 }  // namespace souverain::governance

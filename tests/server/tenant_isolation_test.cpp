@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -80,6 +81,7 @@ public:
                              std::nullopt,
                              false,
                              false,
+                             nullptr,
                              nullptr});
 
         std::vector<ServedModel> models;
@@ -465,6 +467,69 @@ TEST(TenantIsolationTest, RandomRequestsNeverSeeAnotherTenantsData) {
         "tenant isolation: %d random requests (+%d twin requests for foreign bases), "
         "%d tenants, %d hits and citations checked; statuses%s\n",
         n_requests, n_twins, kTenants, n_checked_hits, by_status.c_str());
+}
+
+// Timing of the answer set: a request naming another tenant's base and its twin naming a base
+// nobody has run the same code (one tenant-scoped lookup that finds nothing), so their times
+// must be alike; so must a key with an unknown id and a known id with a wrong secret (both
+// pay one argon2id verification, api_keys.h). The pairs alternate (ABAB, then BABA) so that
+// load on the shared machine falls on both sides. The medians are printed; the assertion is
+// deliberately loose (a factor of 3) so that a loaded 2-core machine cannot make it flaky,
+// while a path that skipped the lookup or the slow hash would still show.
+double median_ms(std::vector<double> samples) {
+    std::sort(samples.begin(), samples.end());
+    return samples[samples.size() / 2];
+}
+
+TEST(TenantIsolationTest, ForeignAndMissingNamesTakeAlikeTime) {
+    std::vector<Tenant> tenants;
+    IsolationServer server;
+    {
+        Status started = server.start(test::make_temp_dir("isolation_timing"), tenants);
+        ASSERT_TRUE(started) << started.error().message;
+    }
+    Client client(server.port());
+    using Clock = std::chrono::steady_clock;
+    auto timed = [&](const Request& request, const std::string& key, int expected) {
+        const Clock::time_point start = Clock::now();
+        const Answer answer = client.send(request, key);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        EXPECT_EQ(answer.status, expected) << request.path << " " << answer.body;
+        return ms;
+    };
+    const Tenant& me = tenants[1];
+    const std::string user = me.keys.at(Role::USER);
+    const std::string foreign = "private-" + tenants[2].marker;
+    const std::string missing = "private-" + std::string(foreign.size() - 8, 'x');
+    const Request foreign_search = make_request(Route::SEARCH, foreign, "budget citizen", "");
+    const Request missing_search = make_request(Route::SEARCH, missing, "budget citizen", "");
+    // A key of tenant 2 with its secret changed, and a key id nobody has.
+    const std::string wrong_secret =
+        "sk-souv-" + tenants[2].key_ids[0] + "-" + std::string(64, 'a');
+    const std::string unknown_id = "sk-souv-0123456789abcdef-" + std::string(64, 'a');
+    const Request list = make_request(Route::LIST, "", "", "");
+
+    constexpr int kPairs = 150;
+    std::vector<double> foreign_ms, missing_ms, wrong_ms, unknown_ms;
+    for (int idx = 0; idx < kPairs; ++idx) {
+        const bool flip = idx >= kPairs / 2;
+        if (!flip) foreign_ms.push_back(timed(foreign_search, user, 404));
+        missing_ms.push_back(timed(missing_search, user, 404));
+        if (flip) foreign_ms.push_back(timed(foreign_search, user, 404));
+        if (!flip) wrong_ms.push_back(timed(list, wrong_secret, 401));
+        unknown_ms.push_back(timed(list, unknown_id, 401));
+        if (flip) wrong_ms.push_back(timed(list, wrong_secret, 401));
+    }
+    const double foreign_median = median_ms(foreign_ms), missing_median = median_ms(missing_ms);
+    const double wrong_median = median_ms(wrong_ms), unknown_median = median_ms(unknown_ms);
+    std::printf(
+        "timing medians over %d pairs: another tenant's base %.3f ms, a missing base %.3f ms; "
+        "wrong secret %.3f ms, unknown key id %.3f ms\n",
+        kPairs, foreign_median, missing_median, wrong_median, unknown_median);
+    EXPECT_LT(foreign_median, 3 * missing_median);
+    EXPECT_LT(missing_median, 3 * foreign_median);
+    EXPECT_LT(wrong_median, 3 * unknown_median);
+    EXPECT_LT(unknown_median, 3 * wrong_median);
 }
 
 }  // namespace

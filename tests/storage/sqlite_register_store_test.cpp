@@ -27,7 +27,7 @@ TEST(SqliteRegisterStore, AssistantsAreAddedListedByNameAndRemoved) {
 
     auto taken = s.put_assistant(kDefaultTenant, "alpha", "{\"v\":3}", false);
     ASSERT_FALSE(taken.ok());
-    EXPECT_EQ(taken.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_EQ(taken.error().code, ErrorCode::ALREADY_EXISTS);  // 409 over HTTP
     EXPECT_NE(taken.error().message.find("already registered"), std::string::npos);
     auto kept = s.find_assistant(kDefaultTenant, "alpha");
     ASSERT_TRUE(kept.ok() && kept->has_value());

@@ -128,5 +128,51 @@ TEST(SqliteStoreTenantsTest, ADatabaseFromBeforeTenantsGivesItsBasesToTenantDefa
     EXPECT_EQ((*store)->list_kbs("agency")->size(), 1u);
 }
 
+// A base's PII policy is stored with it; a database from before policies gets the column, every
+// existing base "off", and a value this program does not know reads as the safe side.
+TEST(SqliteStoreTenantsTest, PiiPoliciesAreStoredAndOldDatabasesGetThemOff) {
+    const std::string dir = test::make_temp_dir("migrate_pii");
+    {
+        // The kbs table as it was with tenants and before policies.
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((std::filesystem::path(dir) / "souverain.db").c_str(), &db),
+                  SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE kbs (id INTEGER PRIMARY KEY, tenant TEXT NOT NULL "
+                               "DEFAULT 'default', name TEXT NOT NULL, created_at INTEGER NOT "
+                               "NULL, index_dirty INTEGER NOT NULL DEFAULT 0, UNIQUE (tenant, "
+                               "name)); INSERT INTO kbs VALUES (3, 'agency', 'laws', 100, 0);",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    Result<std::unique_ptr<Store>> store = open_sqlite_store(dir);
+    ASSERT_TRUE(store) << store.error().message;
+    Result<std::optional<KbInfo>> old = (*store)->find_kb("agency", "laws");
+    ASSERT_TRUE(old && old->has_value());
+    EXPECT_EQ((*old)->id, 3);
+    EXPECT_EQ((*old)->pii, PiiPolicy::OFF);
+    Result<KbInfo> hidden = (*store)->create_kb("agency", "cases", PiiPolicy::PSEUDONYMIZE);
+    ASSERT_TRUE(hidden);
+    EXPECT_EQ(hidden->pii, PiiPolicy::PSEUDONYMIZE);
+    store = open_sqlite_store(dir);  // opening again: the column is there, nothing changes
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ((*(*store)->find_kb("agency", "cases"))->pii, PiiPolicy::PSEUDONYMIZE);
+    EXPECT_EQ((*(*store)->find_kb("agency", "laws"))->pii, PiiPolicy::OFF);
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((std::filesystem::path(dir) / "souverain.db").c_str(), &db),
+                  SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, "UPDATE kbs SET pii = 'maybe' WHERE name = 'laws'", nullptr,
+                               nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    EXPECT_EQ((*(*store)->find_kb("agency", "laws"))->pii, PiiPolicy::PSEUDONYMIZE);
+    EXPECT_EQ(parse_pii_policy("pseudonymize"), PiiPolicy::PSEUDONYMIZE);
+    EXPECT_EQ(parse_pii_policy("off"), PiiPolicy::OFF);
+    EXPECT_FALSE(parse_pii_policy("Off"));
+}
+
 }  // namespace
 }  // namespace souverain::storage
