@@ -51,5 +51,78 @@ TEST(KnowledgeBaseServiceDense, UploadsAreEmbeddedAndDeletionsLeaveTheDenseIndex
     EXPECT_FALSE(std::filesystem::exists(vector_index_path(dir, kb->info.id)));
 }
 
+TEST(KnowledgeBaseServiceDense, CreateTakesOnlyAllowedEmbeddingModels) {
+    const std::string dir = test::make_temp_dir("kb_service_models");
+    Result<std::unique_ptr<KnowledgeBaseService>> service = KnowledgeBaseService::open(dir);
+    ASSERT_TRUE(service) << service.error().message;
+    KnowledgeBaseService& kbs = **service;
+    // A path is never taken from the caller, even one that would open.
+    for (const std::string& model : {std::string("/etc/passwd"), dir + "/souverain.db",
+                                     std::string("e5"), std::string("hashing:1")}) {
+        Result<KbSummary> refused = kbs.create(storage::kDefaultTenant, "refused", model);
+        ASSERT_FALSE(refused) << model;
+        EXPECT_EQ(refused.error().code, ErrorCode::INVALID_ARGUMENT) << model;
+        EXPECT_FALSE(kbs.get(storage::kDefaultTenant, "refused")) << "left a base: " << model;
+    }
+    Result<KbSummary> hashed = kbs.create(storage::kDefaultTenant, "hashed", "hashing:16");
+    ASSERT_TRUE(hashed) << hashed.error().message;
+    Result<std::string> name = kbs.embedding_model_name(storage::kDefaultTenant, "hashed");
+    ASSERT_TRUE(name);
+    EXPECT_EQ(*name, "hashing:16");
+    // An allowed name maps to the file the process chose; a file that does not open leaves no
+    // base behind.
+    kbs.allow_embedding_model("broken", dir + "/missing.gguf");
+    Result<KbSummary> broken = kbs.create(storage::kDefaultTenant, "b", "broken");
+    ASSERT_FALSE(broken);
+    EXPECT_FALSE(kbs.get(storage::kDefaultTenant, "b"));
+    Result<KbSummary> plain = kbs.create(storage::kDefaultTenant, "plain", "");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(*kbs.embedding_model_name(storage::kDefaultTenant, "plain"), "");
+}
+
+TEST(KnowledgeBaseServiceDense, RerankWithoutAConfiguredRerankerIsRefused) {
+    const std::string dir = test::make_temp_dir("kb_service_norerank");
+    Result<std::unique_ptr<KnowledgeBaseService>> service = KnowledgeBaseService::open(dir);
+    ASSERT_TRUE(service);
+    ASSERT_TRUE((*service)->create(storage::kDefaultTenant, "laws"));
+    EXPECT_FALSE((*service)->has_reranker());
+    SearchOptions options;
+    Result<ModeSearchResult> result =
+        (*service)->search(storage::kDefaultTenant, "laws", "bail", options, std::nullopt, 10);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code, ErrorCode::INVALID_ARGUMENT);
+    EXPECT_NE(result.error().message.find("--reranker"), std::string::npos);
+}
+
+TEST(KnowledgeBaseServiceDense, RetrieveSaysWhichModeFoundEachPassage) {
+    const std::string dir = test::make_temp_dir("kb_service_retrieve_mode");
+    Result<std::unique_ptr<KnowledgeBaseService>> service = KnowledgeBaseService::open(dir);
+    ASSERT_TRUE(service);
+    KnowledgeBaseService& kbs = **service;
+    ASSERT_TRUE(kbs.create(storage::kDefaultTenant, "dense", "hashing:64"));
+    ASSERT_TRUE(kbs.create(storage::kDefaultTenant, "plain"));
+    for (const char* kb : {"dense", "plain"}) {
+        ASSERT_TRUE(kbs.upload(storage::kDefaultTenant, kb, "lease.md",
+                               "# Lease\n\nThe landlord returns the deposit to the tenant.\n"));
+        ASSERT_TRUE(kbs.upload(storage::kDefaultTenant, kb, "ship.md",
+                               "# Ship\n\nThe submarine raised its periscope.\n"));
+    }
+    Result<std::vector<RetrievedPassage>> dense =
+        kbs.retrieve(storage::kDefaultTenant, {"dense"}, "deposit landlord", 2);
+    ASSERT_TRUE(dense) << dense.error().message;
+    ASSERT_FALSE(dense->empty());
+    for (const RetrievedPassage& passage : *dense) EXPECT_EQ(passage.mode, "hybrid");
+    EXPECT_EQ(dense->front().hit.chunk.document_id, "lease.md");
+    // Two bases, two modes: the bases take turns (rank 1 of each first).
+    Result<std::vector<RetrievedPassage>> both =
+        kbs.retrieve(storage::kDefaultTenant, {"plain", "dense"}, "deposit landlord", 4);
+    ASSERT_TRUE(both);
+    ASSERT_GE(both->size(), 2u);
+    EXPECT_EQ((*both)[0].knowledge_base, "plain");
+    EXPECT_EQ((*both)[0].mode, "lexical");
+    EXPECT_EQ((*both)[1].knowledge_base, "dense");
+    EXPECT_EQ((*both)[1].mode, "hybrid");
+}
+
 }  // namespace
 }  // namespace souverain::retrieval
