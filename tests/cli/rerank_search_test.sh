@@ -132,7 +132,7 @@ PY
         fail "$tag: reranked list is not the candidates sorted by the model's scores"
     fi
 }
-check_rerank lexical "landlord tenant flat deposit"
+check_rerank lexical "landlord tenant flat deposit court tax"
 check_rerank hybrid "the tenant and the landlord"
 check_rerank hybrid "ships harbour"
 

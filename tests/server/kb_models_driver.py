@@ -125,7 +125,8 @@ def models(args):
     ok("dense search with the served encoder: own text first (cosine > 0.99)")
 
     # Rerank: the candidates sorted by independently computed scores.
-    for mode, query in (("lexical", "the landlord and the tenant"), ("hybrid", "tenant landlord")):
+    for mode, query in (("lexical", "landlord tenant court tax ship month"),
+                        ("hybrid", "tenant landlord")):
         cand = search(port, "sem", query, mode=mode, top_k=5)
         check(cand.status == 200, f"candidates: {cand.status} {cand.body!r}")
         cand = cand.json()
