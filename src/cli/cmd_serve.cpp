@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "governance/api_keys.h"
 #include "engine/bert_model.h"
+#include "governance/api_keys.h"
 #include "governance/audit_log.h"
 #include "governance/model_card.h"
 #include "governance/sha256.h"

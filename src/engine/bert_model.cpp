@@ -447,12 +447,12 @@ Result<RerankInput> BertModel::tokenize_pair(std::string_view query,
     if ((int64_t)(query_tokens.size() + passage_tokens.size()) > budget) {
         input.truncated = true;
         const int64_t query_cap = budget / 2;
-        const int64_t n_query = std::min<int64_t>((int64_t)query_tokens.size(),
-                                                  std::max<int64_t>(query_cap,
-                                                                    budget - (int64_t)passage_tokens.size()));
+        const int64_t n_query = std::min<int64_t>(
+            (int64_t)query_tokens.size(),
+            std::max<int64_t>(query_cap, budget - (int64_t)passage_tokens.size()));
         query_tokens.resize((size_t)n_query);
-        passage_tokens.resize((size_t)std::min<int64_t>((int64_t)passage_tokens.size(),
-                                                        budget - n_query));
+        passage_tokens.resize(
+            (size_t)std::min<int64_t>((int64_t)passage_tokens.size(), budget - n_query));
     }
     const int32_t second_type = hparams_.n_token_types > 1 ? 1 : 0;
     input.tokens.push_back(open);
@@ -470,8 +470,7 @@ Result<RerankInput> BertModel::tokenize_pair(std::string_view query,
 }
 
 Result<std::vector<float>> BertModel::score(std::string_view query,
-                                            std::span<const std::string> passages,
-                                            ThreadPool& pool,
+                                            std::span<const std::string> passages, ThreadPool& pool,
                                             std::vector<RerankInput>* inputs) const {
     std::vector<RerankInput> framed;
     framed.reserve(passages.size());
@@ -519,8 +518,8 @@ Result<std::vector<float>> BertModel::score_tokens(std::span<const RerankInput> 
         if (!states) {
             if (states.error().code == ErrorCode::INVALID_ARGUMENT ||
                 states.error().code == ErrorCode::OUT_OF_RANGE) {
-                return make_error(states.error().code,
-                                  "pair " + std::to_string(begin) + "..: " + states.error().message);
+                return make_error(states.error().code, "pair " + std::to_string(begin) +
+                                                           "..: " + states.error().message);
             }
             return states.error();
         }
@@ -530,7 +529,7 @@ Result<std::vector<float>> BertModel::score_tokens(std::span<const RerankInput> 
             const float* row = states->data() + first_tokens[(size_t)seq_idx] * n_embd;
             std::copy(row, row + n_embd, cls_states.data() + seq_idx * n_embd);
         }
-        std::vector<float> pooled((size_t)(n_embd * n_seq));   // F32 [n_embd, n_seq]
+        std::vector<float> pooled((size_t)(n_embd * n_seq));    // F32 [n_embd, n_seq]
         std::vector<float> logits((size_t)(n_labels * n_seq));  // F32 [n_labels, n_seq]
         matmul(cls_, cls_states.data(), pooled.data(), n_seq, pool);
         add_bias(pooled.data(), cls_b_, n_seq);

@@ -144,10 +144,10 @@ private:
     WeightMatrix position_embd_;                    // [n_embd, n_ctx_train]
     std::vector<float> embd_norm_w_, embd_norm_b_;  // F32 [n_embd]
     std::vector<BertLayer> layers_;
-    WeightMatrix cls_;                            // RANK: [n_embd, n_embd] (pooler dense)
-    std::vector<float> cls_b_;                    // F32 [n_embd]
-    WeightMatrix cls_out_;                        // RANK: [n_embd, n_labels]
-    std::vector<float> cls_out_b_;                // F32 [n_labels]
+    WeightMatrix cls_;              // RANK: [n_embd, n_embd] (pooler dense)
+    std::vector<float> cls_b_;      // F32 [n_embd]
+    WeightMatrix cls_out_;          // RANK: [n_embd, n_labels]
+    std::vector<float> cls_out_b_;  // F32 [n_labels]
     PackedWeights packed_weights_;  // after the matrices: they point into it
 };
 

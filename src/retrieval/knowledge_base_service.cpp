@@ -79,8 +79,7 @@ Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const 
     return KbSummary{*info, {}};
 }
 
-void KnowledgeBaseService::allow_embedding_model(const std::string& name,
-                                                 const std::string& path) {
+void KnowledgeBaseService::allow_embedding_model(const std::string& name, const std::string& path) {
     embedding_models_[name] = path;
 }
 

@@ -63,9 +63,8 @@ Result<std::vector<SearchHit>> rerank_hits(Reranker& reranker, std::string_view 
     if (!scores) return scores.error();
     if (scores->size() != hits.size()) {
         return make_error(ErrorCode::INTERNAL, "the reranker gave " +
-                                                   std::to_string(scores->size()) +
-                                                   " scores for " + std::to_string(hits.size()) +
-                                                   " passages");
+                                                   std::to_string(scores->size()) + " scores for " +
+                                                   std::to_string(hits.size()) + " passages");
     }
     std::vector<size_t> order(hits.size());
     std::iota(order.begin(), order.end(), 0);
@@ -91,9 +90,9 @@ Result<ModeSearchResult> search_reranked(storage::Store& store, int64_t kb_id, D
         return search_by_mode(store, kb_id, dense, query, config, options, requested, lexical);
     }
     if (rerank.depth == 0 || rerank.depth > kMaxRerankDepth) {
-        return make_error(ErrorCode::INVALID_ARGUMENT,
-                          "rerank depth must be 1 to " + std::to_string(kMaxRerankDepth) +
-                              ", got " + std::to_string(rerank.depth));
+        return make_error(ErrorCode::INVALID_ARGUMENT, "rerank depth must be 1 to " +
+                                                           std::to_string(kMaxRerankDepth) +
+                                                           ", got " + std::to_string(rerank.depth));
     }
     SearchOptions first_stage = options;
     first_stage.top_k = std::max(options.top_k, rerank.depth);

@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/error.h"
 #include <nlohmann/json.hpp>
+#include "common/error.h"
 
 #include "retrieval/hybrid_search.h"
 
@@ -55,7 +55,8 @@ struct RerankRequest {
 // search_by_mode, then (when `rerank.reranker` is set) the rerank stage: the first stage
 // returns max(top_k, depth) candidates, the reranker scores all of them (so every returned
 // hit carries a cross-encoder score), the top_k best are kept, and the result's `rerank`
-// says so (depth there is the max(top_k, depth) that was used). INVALID_ARGUMENT for a depth of 0 or over kMaxRerankDepth.
+// says so (depth there is the max(top_k, depth) that was used). INVALID_ARGUMENT for a depth of 0
+// or over kMaxRerankDepth.
 Result<ModeSearchResult> search_reranked(storage::Store& store, int64_t kb_id, DenseBase* dense,
                                          std::string_view query, const LexicalConfig& config,
                                          const SearchOptions& options,

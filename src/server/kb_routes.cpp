@@ -140,8 +140,9 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
             kbs->create(tenant(), request.name, request.embedding_model);
         if (!kb) {
             ApiError error = api_error_from(kb.error());
-            const bool model_error = !request.embedding_model.empty() &&
-                                     kb.error().message.find("embedding model") != std::string::npos;
+            const bool model_error =
+                !request.embedding_model.empty() &&
+                kb.error().message.find("embedding model") != std::string::npos;
             error.param = model_error ? "embedding_model" : "name";
             return send_error(res, error);
         }

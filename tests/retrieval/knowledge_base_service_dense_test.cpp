@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "storage/tenant_store.h"
 #include "retrieval/dense_base.h"
 #include "retrieval/knowledge_base_service.h"
+#include "storage/tenant_store.h"
 #include "test_paths.h"
 
 namespace souverain::retrieval {
@@ -21,28 +21,28 @@ TEST(KnowledgeBaseServiceDense, UploadsAreEmbeddedAndDeletionsLeaveTheDenseIndex
     ASSERT_TRUE(set_kb_embedding_model(dir, kb->info.id, "hashing:128", 1));
     ASSERT_TRUE((*service)->upload(storage::kDefaultTenant, "laws", "lease.md",
                                    "# Lease\n\nThe landlord returns the deposit to the tenant.\n"));
-    ASSERT_TRUE(
-        (*service)->upload(storage::kDefaultTenant, "laws", "ship.md", "# Ship\n\nThe submarine raised its periscope.\n"));
+    ASSERT_TRUE((*service)->upload(storage::kDefaultTenant, "laws", "ship.md",
+                                   "# Ship\n\nThe submarine raised its periscope.\n"));
     EXPECT_TRUE(std::filesystem::exists(vector_index_path(dir, kb->info.id)));
 
     SearchOptions options;
     options.top_k = 5;
-    Result<ModeSearchResult> dense =
-        (*service)->search(storage::kDefaultTenant, "laws", "periscope submarine", options, SearchMode::DENSE);
+    Result<ModeSearchResult> dense = (*service)->search(
+        storage::kDefaultTenant, "laws", "periscope submarine", options, SearchMode::DENSE);
     ASSERT_TRUE(dense) << dense.error().message;
     EXPECT_EQ(dense->mode, SearchMode::DENSE);
     ASSERT_EQ(dense->hits.size(), 2u);
     EXPECT_EQ(dense->hits[0].chunk.document_id, "ship.md");
-    Result<ModeSearchResult> hybrid =
-        (*service)->search(storage::kDefaultTenant, "laws", "deposit landlord", options, std::nullopt);
+    Result<ModeSearchResult> hybrid = (*service)->search(storage::kDefaultTenant, "laws",
+                                                         "deposit landlord", options, std::nullopt);
     ASSERT_TRUE(hybrid);
     EXPECT_EQ(hybrid->mode, SearchMode::HYBRID);
     ASSERT_FALSE(hybrid->hits.empty());
     EXPECT_EQ(hybrid->hits[0].chunk.document_id, "lease.md");
 
     ASSERT_TRUE((*service)->remove_document(storage::kDefaultTenant, "laws", "ship.md"));
-    Result<ModeSearchResult> after =
-        (*service)->search(storage::kDefaultTenant, "laws", "periscope submarine", options, SearchMode::DENSE);
+    Result<ModeSearchResult> after = (*service)->search(
+        storage::kDefaultTenant, "laws", "periscope submarine", options, SearchMode::DENSE);
     ASSERT_TRUE(after);
     ASSERT_EQ(after->hits.size(), 1u);
     EXPECT_EQ(after->hits[0].chunk.document_id, "lease.md");

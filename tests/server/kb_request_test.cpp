@@ -46,8 +46,8 @@ TEST(KbRequest, SearchRerankFields) {
     ASSERT_TRUE(std::holds_alternative<KbSearchRequest>(ok));
     EXPECT_TRUE(std::get<KbSearchRequest>(ok).rerank);
     EXPECT_EQ(std::get<KbSearchRequest>(ok).rerank_depth, 20);
-    for (const char* body : {R"({"query": "q", "rerank_depth": 0})",
-                             R"({"query": "q", "rerank_depth": 1001})"}) {
+    for (const char* body :
+         {R"({"query": "q", "rerank_depth": 0})", R"({"query": "q", "rerank_depth": 1001})"}) {
         ApiError range = error_of(parse_kb_search_request(body));
         EXPECT_EQ(range.status, 400) << body;
         EXPECT_EQ(range.param, "rerank_depth") << body;
