@@ -90,6 +90,7 @@ void KnowledgeBaseService::set_reranker(std::unique_ptr<Reranker> reranker) {
 Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const std::string& name,
                                                const std::string& embedding_model) {
     if (embedding_model.empty()) return create(tenant, name);
+    SOUVERAIN_TRY(check_kb_name(name));  // first, so that a later error is the model's
     std::string spec;
     if (is_hashing_model(embedding_model)) {
         spec = embedding_model;
@@ -103,7 +104,6 @@ Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const 
                           "unknown embedding model '" + embedding_model +
                               "' (allowed: hashing:DIM" + allowed + ")");
     }
-    SOUVERAIN_TRY(check_kb_name(name));
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = store_->create_kb(tenant, name);
     if (!info) return info.error();

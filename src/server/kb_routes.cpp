@@ -7,6 +7,7 @@
 
 #include "retrieval/grounded_answer.h"
 #include "retrieval/hybrid_search.h"
+#include "retrieval/knowledge_base.h"
 #include "retrieval/reranker.h"
 #include "retrieval/term_codec.h"
 #include "server/kb_request.h"
@@ -140,9 +141,11 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
             kbs->create(tenant(), request.name, request.embedding_model);
         if (!kb) {
             ApiError error = api_error_from(kb.error());
-            const bool model_error =
-                !request.embedding_model.empty() &&
-                kb.error().message.find("embedding model") != std::string::npos;
+            // The service checks the name first: with a valid, free name, what failed is the
+            // model (unknown, refused, or not loadable).
+            const bool model_error = !request.embedding_model.empty() &&
+                                     kb.error().code != ErrorCode::ALREADY_EXISTS &&
+                                     (bool)retrieval::check_kb_name(request.name);
             error.param = model_error ? "embedding_model" : "name";
             return send_error(res, error);
         }

@@ -106,6 +106,8 @@ def models(args):
         r = sc.request(port, "GET", f"/v1/knowledge-bases/{name}")
         check(r.status == 404, f"{name} exists after a refused create: {r.status}")
     ok("refused creates leave no base")
+    expect_error(create(port, "bad name", "enc"), 400, "name", "a bad name with a valid model")
+    expect_error(create(port, "sem", "hashing:32"), 409, "name", "a taken name with a model")
 
     for kb in ("sem", "plain"):
         for filename, text in DOCS.items():
