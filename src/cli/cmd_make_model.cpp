@@ -18,6 +18,8 @@ void register_make_model(CLI::App& app) {
                     "llama: tiny, tinyllama-1b or mistral-7b; bert: tiny or minilm")
         ->required();
     cmd->add_option("--pooling", options->pooling, "bert: mean or cls")->capture_default_str();
+    cmd->add_flag("--reranker", options->reranker,
+                  "bert: a cross-encoder reranker (pooling_type 4 and a classification head)");
     cmd->add_option("--type", options->type,
                     "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k q4_k_m q5_k_m")
         ->capture_default_str();

@@ -1,6 +1,7 @@
-// `souverain search --kb NAME --query TEXT [--mode lexical|dense|hybrid]`: the best chunks of a
-// knowledge base; the mode rules are retrieval/hybrid_search.h's (default hybrid when the base
-// has an embedding model, else lexical).
+// `souverain search --kb NAME --query TEXT [--mode lexical|dense|hybrid] [--rerank F.gguf]`: the
+// best chunks of a knowledge base; the mode rules are retrieval/hybrid_search.h's (default
+// hybrid when the base has an embedding model, else lexical), the rerank stage
+// retrieval/reranker.h's.
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "retrieval/dense_base.h"
 #include "retrieval/hybrid_search.h"
 #include "retrieval/knowledge_base.h"
+#include "retrieval/reranker.h"
 #include "retrieval/search_hit.h"
 
 namespace souverain::cli {
@@ -25,6 +27,7 @@ struct SearchCliOptions {
     std::string query;
     std::string mode;  // empty: the default of hybrid_search.h
     std::string rerank;
+    size_t rerank_depth = retrieval::kDefaultRerankDepth;
     int threads = 2;
     size_t top_k = 10;
     bool json = false;
@@ -38,13 +41,6 @@ int run_search(const SearchCliOptions& options) {
         Result<retrieval::SearchMode> parsed = retrieval::parse_search_mode(options.mode);
         if (!parsed) return report_error(parsed.error());
         mode = *parsed;
-    }
-    if (!options.rerank.empty()) {
-        // The hook for a cross-encoder: refused plainly until a reranker model exists.
-        return report_error(make_error(ErrorCode::UNSUPPORTED,
-                                       "--rerank " + options.rerank +
-                                           ": no reranker model is supported yet (cross-encoder "
-                                           "rerankers are not wired in)"));
     }
     retrieval::SearchOptions search_options;
     search_options.top_k = options.top_k;
@@ -65,15 +61,23 @@ int run_search(const SearchCliOptions& options) {
     Result<std::optional<retrieval::DenseBase>> dense =
         retrieval::DenseBase::open(options.data_dir, kb->info.id, dense_options);
     if (!dense) return report_error(dense.error());
-    Result<retrieval::ModeSearchResult> result =
-        retrieval::search_by_mode(*kb->store, kb->info.id, dense->has_value() ? &**dense : nullptr,
-                                  options.query, options.config, search_options, mode);
+    std::unique_ptr<retrieval::Reranker> reranker;
+    if (!options.rerank.empty()) {
+        Result<std::unique_ptr<retrieval::Reranker>> opened =
+            retrieval::open_reranker(options.rerank, options.threads);
+        if (!opened) return report_error(opened.error());
+        reranker = std::move(*opened);
+    }
+    Result<retrieval::ModeSearchResult> result = retrieval::search_reranked(
+        *kb->store, kb->info.id, dense->has_value() ? &**dense : nullptr, options.query,
+        options.config, search_options, mode, {reranker.get(), options.rerank_depth});
     if (!result) return report_error(result.error());
     const std::vector<retrieval::SearchHit>* hits = &result->hits;
     if (options.json) {
         nlohmann::json out = {{"mode", retrieval::search_mode_name(result->mode)},
                               {"hits", nlohmann::json::array()}};
         if (!result->note.empty()) out["note"] = result->note;
+        if (result->rerank) out["rerank"] = retrieval::rerank_info_json(*result->rerank);
         for (const retrieval::SearchHit& hit : *hits)
             out["hits"].push_back(retrieval::search_hit_json(hit));
         std::printf("%s\n",
@@ -81,6 +85,11 @@ int run_search(const SearchCliOptions& options) {
         return 0;
     }
     if (!result->note.empty()) std::fprintf(stderr, "note: %s\n", result->note.c_str());
+    if (result->rerank) {
+        std::fprintf(stderr, "note: %s search, %zu candidates reranked by %s\n",
+                     retrieval::search_mode_name(result->mode), result->rerank->candidates,
+                     result->rerank->model.c_str());
+    }
     for (size_t i = 0; i < hits->size(); ++i) {
         const storage::ChunkRecord& chunk = (*hits)[i].chunk;
         std::string snippet = chunk.text.substr(0, 240);
@@ -109,9 +118,13 @@ void register_search(CLI::App& app) {
                     "lexical, dense or hybrid (default: hybrid when the knowledge base has an "
                     "embedding model and no --filter is given, else lexical)");
     cmd->add_option("--rerank", options->rerank,
-                    "Cross-encoder reranker model (not supported yet: refused)");
+                    "Cross-encoder reranker GGUF (bert, pooling_type 4): reorders the first "
+                    "candidates; scores become its logits");
+    cmd->add_option("--rerank-depth", options->rerank_depth,
+                    "Candidates the reranker reads (default 50; at least --top-k)");
     cmd->add_option("--threads", options->threads, "Threads of the embedding model");
-    cmd->add_flag("--json", options->json, "JSON output {\"mode\": ..., \"hits\": [...]}");
+    cmd->add_flag("--json", options->json,
+                  "JSON output {\"mode\": ..., [\"rerank\": {...},] \"hits\": [...]}");
     cmd->add_option("--data", options->data_dir, "Data directory (default ./souverain-data)");
     cmd->add_option("--filter", options->filters,
                     "Metadata filter KEY=VALUE (lang, article); repeatable, all must match");

@@ -19,6 +19,7 @@
 #include "governance/model_card.h"
 #include "governance/pii_vault.h"
 #include "governance/sha256.h"
+#include "retrieval/reranker.h"
 #include "server/http_server.h"
 #include "server/server_governance.h"
 
@@ -45,6 +46,7 @@ struct ServeOptions {
     double shutdown_grace = 10.0;
     bool audit_keep_texts = false;
     bool disclosure_notice = false;
+    std::string reranker;  // a cross-encoder GGUF for knowledge-base searches
 };
 
 // "NAME=PATH" or "PATH" (the name is then the file name without .gguf).
@@ -141,6 +143,13 @@ int serve_command(const ServeOptions& options) {
     auto register_endpoints = server::RegisterEndpoints::open(options.data_dir);
     if (!register_endpoints) return report_error(register_endpoints.error());
 
+    if (!options.reranker.empty()) {
+        std::fprintf(stderr, "souverain: loading the reranker %s\n", options.reranker.c_str());
+        auto reranker = retrieval::open_reranker(options.reranker, options.n_threads);
+        if (!reranker) return report_error(reranker.error());
+        (*knowledge_bases)->set_reranker(std::move(*reranker));
+    }
+
     server::Metrics metrics;
     std::vector<server::ServedModel> models;
     std::vector<governance::ServedModelFile> served_files;  // for the model cards
@@ -167,6 +176,11 @@ int serve_command(const ServeOptions& options) {
                     make_error(loaded.error().code, path + ": " + loaded.error().message));
             }
             encoder = std::move(*loaded);
+            if (encoder->is_reranker()) {
+                return report_error(make_error(
+                    ErrorCode::INVALID_ARGUMENT,
+                    path + " is a reranker (cross-encoder); give it with --reranker, not --model"));
+            }
         } else {
             auto loaded = LlamaModel::from_gguf(std::move(*gguf));
             if (!loaded) return report_error(loaded.error());
@@ -187,6 +201,8 @@ int serve_command(const ServeOptions& options) {
         served_files.push_back({name, path, governance::read_model_facts(file, path)});
         served_files.back().facts.sha256 = governance->model_sha256[name];  // read once only
         if (encoder) {
+            // Bases created over HTTP may use this encoder, by name (kb_routes.h).
+            (*knowledge_bases)->allow_embedding_model(name, path);
             server::EmbeddingRunnerOptions encoder_options;
             encoder_options.n_threads = options.n_threads;
             encoder_options.max_queue = std::max<int32_t>(options.max_queue, 1);
@@ -273,6 +289,9 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--model,-m", options->models,
                     "NAME=PATH.gguf (repeatable); PATH alone names the model after its file")
         ->required();
+    cmd->add_option("--reranker", options->reranker,
+                    "Cross-encoder GGUF (bert, pooling_type 4) for knowledge-base searches that "
+                    "ask \"rerank\": true");
     cmd->add_option("--host", options->host, "Address to listen on")->capture_default_str();
     cmd->add_option("--port", options->port, "Port (0: any free port)")->capture_default_str();
     cmd->add_option("--parallel", options->parallel, "Sequences decoded together (slots) per model")

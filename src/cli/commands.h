@@ -24,6 +24,7 @@ void register_quantize(CLI::App& app);
 void register_run(CLI::App& app);
 void register_logits(CLI::App& app);
 void register_embed(CLI::App& app);
+void register_rerank(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_serve(CLI::App& app);
 void register_model_card(CLI::App& app);

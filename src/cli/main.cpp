@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     register_run(app);
     register_logits(app);
     register_embed(app);
+    register_rerank(app);
     register_bench(app);
     register_serve(app);
     register_model_card(app);

@@ -123,10 +123,12 @@ Result<std::unique_ptr<BertModel>> BertModel::from_gguf(std::unique_ptr<GgufFile
         hp.pooling = PoolingType::MEAN;
     } else if (*pooling == 2) {
         hp.pooling = PoolingType::CLS;
+    } else if (*pooling == 4) {
+        hp.pooling = PoolingType::RANK;
     } else {
         return make_error(ErrorCode::UNSUPPORTED, origin + ": bert.pooling_type " +
                                                       std::to_string(*pooling) +
-                                                      " is not supported (1 mean, 2 cls)");
+                                                      " is not supported (1 mean, 2 cls, 4 rank)");
     }
 
     const GgufTensorInfo* embd_info = file.find_tensor("token_embd.weight");
@@ -194,6 +196,27 @@ Result<std::unique_ptr<BertModel>> BertModel::from_gguf(std::unique_ptr<GgufFile
         SOUVERAIN_TRY(load_vector(layer.out_norm_b, blk + "layer_output_norm.bias", hp.n_embd));
     }
 
+    if (hp.pooling == PoolingType::RANK) {
+        // jina-reranker-v1 style files without cls.output are not handled: their score is a
+        // vector, not one logit.
+        const GgufTensorInfo* out_info = file.find_tensor("cls.output.weight");
+        if (!out_info || out_info->n_dims < 1 || out_info->n_dims > 2) {
+            return model_error(origin,
+                               "a reranker (bert.pooling_type 4) needs the classification head "
+                               "'cls.output.weight' [n_embd, n_labels]");
+        }
+        hp.n_labels = out_info->n_dims == 2 ? out_info->ne[1] : 1;
+        if (hp.n_labels < 1 || hp.n_labels > kMaxTokenTypes) {
+            return model_error(origin, "cls.output.weight has " + std::to_string(hp.n_labels) +
+                                           " labels; expected 1 to " +
+                                           std::to_string(kMaxTokenTypes));
+        }
+        SOUVERAIN_TRY(load_matrix(model->cls_, "cls.weight", hp.n_embd, hp.n_embd));
+        SOUVERAIN_TRY(load_vector(model->cls_b_, "cls.bias", hp.n_embd));
+        SOUVERAIN_TRY(load_matrix(model->cls_out_, "cls.output.weight", hp.n_embd, hp.n_labels));
+        SOUVERAIN_TRY(load_vector(model->cls_out_b_, "cls.output.bias", hp.n_labels));
+    }
+
     // Block matrices into the kernels' panel layout where this CPU's level has one; the
     // embedding tables stay rows (get_row reads them).
     std::vector<WeightMatrix*> matrices;
@@ -240,8 +263,10 @@ Result<std::vector<std::vector<float>>> BertModel::embed(std::span<const std::st
     return embed_tokens(sequences, pool);
 }
 
-Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
-    std::span<const std::vector<int32_t>> sequences, ThreadPool& pool) const {
+Result<std::vector<float>> BertModel::encode(std::span<const std::vector<int32_t>> sequences,
+                                             std::span<const std::vector<int32_t>> token_types,
+                                             std::vector<int64_t>& first_tokens,
+                                             ThreadPool& pool) const {
     const BertHparams& hp = hparams_;
     std::vector<Segment> segments(sequences.size());
     int64_t n_tokens = 0;
@@ -265,11 +290,31 @@ Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
                                       std::to_string(hp.n_vocab) + ")");
             }
         }
+        if (!token_types.empty()) {
+            const std::vector<int32_t>& types = token_types[seq_idx];
+            if (types.size() != seq.size()) {
+                return make_error(ErrorCode::INVALID_ARGUMENT,
+                                  "input " + std::to_string(seq_idx) + " has " +
+                                      std::to_string(types.size()) + " token types for " +
+                                      std::to_string(seq.size()) + " tokens");
+            }
+            for (int32_t type : types) {
+                if (type < 0 || type >= hp.n_token_types) {
+                    return make_error(ErrorCode::INVALID_ARGUMENT,
+                                      "token type " + std::to_string(type) +
+                                          " is outside the model's [0, " +
+                                          std::to_string(hp.n_token_types) + ")");
+                }
+            }
+        }
         segments[seq_idx] = {n_tokens, (int64_t)seq.size()};
         n_tokens += (int64_t)seq.size();
     }
-    std::vector<std::vector<float>> embeddings(sequences.size());
-    if (n_tokens == 0) return embeddings;
+    first_tokens.resize(sequences.size());
+    for (size_t seq_idx = 0; seq_idx < segments.size(); ++seq_idx) {
+        first_tokens[seq_idx] = segments[seq_idx].first_token;
+    }
+    if (n_tokens == 0) return std::vector<float>();
 
     const int64_t n_embd = hp.n_embd;
     std::vector<float> x((size_t)(n_embd * n_tokens));     // F32 [n_embd, n_tokens] residual
@@ -280,14 +325,21 @@ Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
     std::vector<float> h((size_t)(n_embd * n_tokens));     // F32 [n_embd, n_tokens]
     std::vector<float> up((size_t)(hp.n_ff * n_tokens));   // F32 [n_ff, n_tokens]
 
-    // Word + token type 0 + position (counted from 0 in each sequence), then LayerNorm.
+    // Word + token type + position (counted from 0 in each sequence), then LayerNorm.
     {
-        std::vector<float> type_row((size_t)n_embd);  // F32 [n_embd]
-        std::vector<float> pos_row((size_t)n_embd);   // F32 [n_embd]
-        get_row(token_types_, 0, type_row.data());
+        std::vector<std::vector<float>> type_rows((size_t)hp.n_token_types);  // F32 [n_embd]
+        type_rows[0].resize((size_t)n_embd);
+        get_row(token_types_, 0, type_rows[0].data());
+        std::vector<float> pos_row((size_t)n_embd);  // F32 [n_embd]
         for (size_t seq_idx = 0; seq_idx < sequences.size(); ++seq_idx) {
             const Segment& seg = segments[seq_idx];
             for (int64_t pos = 0; pos < seg.n_tokens; ++pos) {
+                const int32_t type = token_types.empty() ? 0 : token_types[seq_idx][(size_t)pos];
+                std::vector<float>& type_row = type_rows[(size_t)type];
+                if (type_row.empty()) {
+                    type_row.resize((size_t)n_embd);
+                    get_row(token_types_, type, type_row.data());
+                }
                 float* row = h.data() + (seg.first_token + pos) * n_embd;
                 get_row(token_embd_, sequences[seq_idx][(size_t)pos], row);
                 get_row(position_embd_, pos, pos_row.data());
@@ -328,13 +380,30 @@ Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
                        layer.out_norm_b.data(), x.data() + token_idx * n_embd, n_embd, hp.norm_eps);
         }
     }
+    return x;
+}
 
+Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
+    std::span<const std::vector<int32_t>> sequences, ThreadPool& pool) const {
+    if (is_reranker()) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "this model is a reranker (bert.pooling_type 4): it scores (query, "
+                          "passage) pairs and gives no embeddings");
+    }
+    const BertHparams& hp = hparams_;
+    std::vector<int64_t> first_tokens;
+    Result<std::vector<float>> states = encode(sequences, {}, first_tokens, pool);
+    if (!states) return states.error();
+    const std::vector<float>& x = *states;
+    const int64_t n_embd = hp.n_embd;
+    std::vector<std::vector<float>> embeddings(sequences.size());
     for (size_t seq_idx = 0; seq_idx < sequences.size(); ++seq_idx) {
-        const Segment& seg = segments[seq_idx];
+        const int64_t first_token = first_tokens[seq_idx];
         std::vector<double> pooled((size_t)n_embd, 0.0);  // F64 [n_embd]
-        const int64_t n_pooled = hp.pooling == PoolingType::CLS ? 1 : seg.n_tokens;
+        const int64_t n_pooled =
+            hp.pooling == PoolingType::CLS ? 1 : (int64_t)sequences[seq_idx].size();
         for (int64_t pos = 0; pos < n_pooled; ++pos) {
-            const float* row = x.data() + (seg.first_token + pos) * n_embd;
+            const float* row = x.data() + (first_token + pos) * n_embd;
             for (int64_t idx = 0; idx < n_embd; ++idx) pooled[(size_t)idx] += row[idx];
         }
         double norm_sq = 0.0;
@@ -351,6 +420,128 @@ Result<std::vector<std::vector<float>>> BertModel::embed_tokens(
         }
     }
     return embeddings;
+}
+
+Result<RerankInput> BertModel::tokenize_pair(std::string_view query,
+                                             std::string_view passage) const {
+    const bool wordpiece = vocab_->kind() == VocabKind::WPM;
+    const int32_t open = wordpiece ? vocab_->cls_id() : vocab_->bos_id();
+    const int32_t close = wordpiece ? vocab_->sep_id() : vocab_->eos_id();
+    if (open < 0 || close < 0) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "the model's vocabulary has no start or separator token, so it cannot "
+                          "frame a (query, passage) pair");
+    }
+    std::vector<int32_t> query_tokens = vocab_->tokenize(query, false, false);
+    std::vector<int32_t> passage_tokens = vocab_->tokenize(passage, false, false);
+    // RoBERTa-style pairs (XLM-R unigram) put two separators between the texts.
+    const int64_t n_between = wordpiece ? 1 : 2;
+    const int64_t n_special = 2 + n_between;
+    RerankInput input;
+    const int64_t budget = hparams_.n_ctx_train - n_special;
+    if (budget < 2) {
+        return make_error(ErrorCode::UNSUPPORTED, "the model's context (" +
+                                                      std::to_string(hparams_.n_ctx_train) +
+                                                      " tokens) is too short for a pair");
+    }
+    if ((int64_t)(query_tokens.size() + passage_tokens.size()) > budget) {
+        input.truncated = true;
+        const int64_t query_cap = budget / 2;
+        const int64_t n_query = std::min<int64_t>(
+            (int64_t)query_tokens.size(),
+            std::max<int64_t>(query_cap, budget - (int64_t)passage_tokens.size()));
+        query_tokens.resize((size_t)n_query);
+        passage_tokens.resize(
+            (size_t)std::min<int64_t>((int64_t)passage_tokens.size(), budget - n_query));
+    }
+    const int32_t second_type = hparams_.n_token_types > 1 ? 1 : 0;
+    input.tokens.push_back(open);
+    input.tokens.insert(input.tokens.end(), query_tokens.begin(), query_tokens.end());
+    for (int64_t idx = 0; idx < n_between; ++idx) input.tokens.push_back(close);
+    input.token_types.assign(input.tokens.size(), 0);
+    if (!wordpiece) {
+        // The second separator of a RoBERTa pair opens the passage.
+        input.token_types.back() = second_type;
+    }
+    input.tokens.insert(input.tokens.end(), passage_tokens.begin(), passage_tokens.end());
+    input.tokens.push_back(close);
+    input.token_types.resize(input.tokens.size(), second_type);
+    return input;
+}
+
+Result<std::vector<float>> BertModel::score(std::string_view query,
+                                            std::span<const std::string> passages, ThreadPool& pool,
+                                            std::vector<RerankInput>* inputs) const {
+    std::vector<RerankInput> framed;
+    framed.reserve(passages.size());
+    for (const std::string& passage : passages) {
+        Result<RerankInput> input = tokenize_pair(query, passage);
+        if (!input) return input.error();
+        framed.push_back(std::move(*input));
+    }
+    Result<std::vector<float>> scores = score_tokens(framed, pool);
+    if (scores && inputs) *inputs = std::move(framed);
+    return scores;
+}
+
+Result<std::vector<float>> BertModel::score_tokens(std::span<const RerankInput> inputs,
+                                                   ThreadPool& pool) const {
+    if (!is_reranker()) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          "this model is not a reranker (bert.pooling_type is not 4 and it has "
+                          "no classification head): it embeds texts, it does not score pairs");
+    }
+    const int64_t n_embd = hparams_.n_embd;
+    const int64_t n_labels = hparams_.n_labels;
+    // Pairs are encoded a batch at a time so that activations stay bounded (a batch holds
+    // about kBatchTokens tokens, or one pair when a pair is longer).
+    constexpr int64_t kBatchTokens = 4096;
+    std::vector<float> scores;
+    scores.reserve(inputs.size());
+    size_t begin = 0;
+    while (begin < inputs.size()) {
+        size_t end = begin;
+        int64_t n_tokens = 0;
+        while (end < inputs.size() &&
+               (end == begin || n_tokens + (int64_t)inputs[end].tokens.size() <= kBatchTokens)) {
+            n_tokens += (int64_t)inputs[end].tokens.size();
+            ++end;
+        }
+        std::vector<std::vector<int32_t>> sequences;
+        std::vector<std::vector<int32_t>> types;
+        for (size_t idx = begin; idx < end; ++idx) {
+            sequences.push_back(inputs[idx].tokens);
+            types.push_back(inputs[idx].token_types);
+        }
+        std::vector<int64_t> first_tokens;
+        Result<std::vector<float>> states = encode(sequences, types, first_tokens, pool);
+        if (!states) {
+            if (states.error().code == ErrorCode::INVALID_ARGUMENT ||
+                states.error().code == ErrorCode::OUT_OF_RANGE) {
+                return make_error(states.error().code, "pair " + std::to_string(begin) +
+                                                           "..: " + states.error().message);
+            }
+            return states.error();
+        }
+        const int64_t n_seq = (int64_t)sequences.size();
+        std::vector<float> cls_states((size_t)(n_embd * n_seq));  // F32 [n_embd, n_seq]
+        for (int64_t seq_idx = 0; seq_idx < n_seq; ++seq_idx) {
+            const float* row = states->data() + first_tokens[(size_t)seq_idx] * n_embd;
+            std::copy(row, row + n_embd, cls_states.data() + seq_idx * n_embd);
+        }
+        std::vector<float> pooled((size_t)(n_embd * n_seq));    // F32 [n_embd, n_seq]
+        std::vector<float> logits((size_t)(n_labels * n_seq));  // F32 [n_labels, n_seq]
+        matmul(cls_, cls_states.data(), pooled.data(), n_seq, pool);
+        add_bias(pooled.data(), cls_b_, n_seq);
+        for (float& value : pooled) value = std::tanh(value);
+        matmul(cls_out_, pooled.data(), logits.data(), n_seq, pool);
+        add_bias(logits.data(), cls_out_b_, n_seq);
+        for (int64_t seq_idx = 0; seq_idx < n_seq; ++seq_idx) {
+            scores.push_back(logits[(size_t)(seq_idx * n_labels)]);
+        }
+        begin = end;
+    }
+    return scores;
 }
 
 }  // namespace souverain

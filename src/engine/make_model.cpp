@@ -118,6 +118,7 @@ Status make_bert_model(const MakeModelOptions& options, const QuantRecipe& recip
             ErrorCode::INVALID_ARGUMENT,
             "make-model: unknown pooling '" + options.pooling + "' (expected mean or cls)");
     }
+    if (options.reranker) pooling_type = 4;  // llama.cpp's LLAMA_POOLING_TYPE_RANK
     std::optional<std::string_view> vocab_model = vocab_file.get_string("tokenizer.ggml.model");
     if (!vocab_model || (*vocab_model != "bert" && *vocab_model != "t5")) {
         return make_error(ErrorCode::INVALID_ARGUMENT,
@@ -129,7 +130,9 @@ Status make_bert_model(const MakeModelOptions& options, const QuantRecipe& recip
 
     GgufWriter writer;
     writer.set_string("general.architecture", "bert");
-    writer.set_string("general.name", std::string("souverain-random-bert-") + preset->name);
+    writer.set_string("general.name", std::string(options.reranker ? "souverain-random-reranker-"
+                                                                   : "souverain-random-bert-") +
+                                          preset->name);
     writer.set_u32("general.file_type", recipe.file_type);
     writer.set_u32("general.quantization_version", 2);
     writer.set_u32("bert.context_length", (uint32_t)preset->n_ctx_train);
@@ -172,6 +175,12 @@ Status make_bert_model(const MakeModelOptions& options, const QuantRecipe& recip
         add(blk + "ffn_down.bias", {n_embd});
         add(blk + "layer_output_norm.weight", {n_embd});
         add(blk + "layer_output_norm.bias", {n_embd});
+    }
+    if (options.reranker) {
+        add("cls.weight", {n_embd, n_embd});
+        add("cls.bias", {n_embd});
+        add("cls.output.weight", {n_embd, 1});
+        add("cls.output.bias", {1});
     }
     return write_planned_tensors(writer, plan, options, pool, progress);
 }

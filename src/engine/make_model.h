@@ -56,6 +56,9 @@ struct MakeModelOptions {
     std::string vocab_path;        // GGUF whose tokenizer.* metadata is copied
     std::string chat_template;     // non-empty: written as tokenizer.chat_template (Jinja text)
     std::string pooling = "mean";  // bert: "mean" or "cls" (bert.pooling_type 1 or 2)
+    // bert: a cross-encoder reranker instead (bert.pooling_type 4, the classification head
+    // cls.weight/bias [n_embd, n_embd] and cls.output.weight/bias [n_embd, 1]).
+    bool reranker = false;
     uint64_t seed = 0;
     std::string output_path;
 };

@@ -36,6 +36,12 @@ private:
 Result<std::unique_ptr<Embedder>> open_embedder(const std::string& model_path, int n_threads) {
     Result<std::unique_ptr<BertModel>> model = BertModel::load(model_path);
     if (!model) return model.error();
+    if ((*model)->is_reranker()) {
+        return make_error(ErrorCode::UNSUPPORTED,
+                          model_path +
+                              " is a reranker (cross-encoder): it scores (query, passage) pairs "
+                              "and gives no embeddings");
+    }
     const std::string name = std::filesystem::path(model_path).stem().string();
     return std::unique_ptr<Embedder>(
         std::make_unique<ModelEmbedder>(std::move(*model), name, n_threads));

@@ -146,6 +146,7 @@ nlohmann::json citations_json(const std::vector<Citation>& citations) {
                        {"start", hit.chunk.start},
                        {"end", hit.chunk.end},
                        {"score", hit.score},
+                       {"retrieval_mode", citation.source.mode},
                        {"passage", hit.chunk.text}});
     }
     return out;

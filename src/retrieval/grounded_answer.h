@@ -45,7 +45,8 @@ GroundedPrompt build_grounded_prompt(std::string_view question,
 std::string extractive_answer(const GroundedPrompt& prompt);
 
 // [{"number", "knowledge_base", "document_id", "chunk_id", "title", "metadata", "start", "end",
-//   "score", "passage"}, ...]
+//   "score", "retrieval_mode", "passage"}, ...] (retrieval_mode: lexical, dense or hybrid, the
+// search that found the passage; its score is that search's: BM25, cosine or fused)
 nlohmann::json citations_json(const std::vector<Citation>& citations);
 
 // The user message for templates without a system role: the instructions, then prompt.user.

@@ -37,7 +37,7 @@ Result<std::vector<SearchHit>> with_passages(
     hits.reserve(chunks->size());
     for (storage::ChunkRecord& chunk : *chunks) {
         const double score = score_of[chunk.chunk_id];
-        hits.push_back(SearchHit{std::move(chunk), score});
+        hits.push_back(SearchHit{std::move(chunk), score, std::nullopt});
     }
     return hits;
 }

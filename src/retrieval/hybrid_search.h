@@ -52,10 +52,18 @@ struct FusedHit {
 std::vector<FusedHit> reciprocal_rank_fusion(std::span<const std::vector<int64_t>> lists, double k,
                                              size_t top_k);
 
+// What the rerank stage (retrieval/reranker.h) did, when it ran.
+struct RerankInfo {
+    std::string model;      // the reranker's name
+    size_t depth = 0;       // first-stage candidates asked for
+    size_t candidates = 0;  // candidates the cross-encoder scored
+};
+
 struct ModeSearchResult {
     SearchMode mode = SearchMode::LEXICAL;  // the mode that ran
     std::string note;                       // set when it is not the mode asked
     std::vector<SearchHit> hits;
+    std::optional<RerankInfo> rerank;  // set by search_reranked when a reranker ran
 };
 
 // `dense` is null for a base without an embedding model. `requested` nullopt: the default.

@@ -4,6 +4,7 @@
 
 #include "retrieval/chunker.h"
 #include "retrieval/document_parser.h"
+#include "retrieval/hashing_embedder.h"
 #include "retrieval/knowledge_base.h"
 
 namespace souverain::retrieval {
@@ -70,13 +71,57 @@ Result<KbSummary> KnowledgeBaseService::summary_locked(const storage::KbInfo& in
     return KbSummary{info, *counts};
 }
 
+void KnowledgeBaseService::allow_embedding_model(const std::string& name, const std::string& path) {
+    embedding_models_[name] = path;
+}
+
+void KnowledgeBaseService::set_reranker(std::unique_ptr<Reranker> reranker) {
+    reranker_ = std::move(reranker);
+}
+
 Result<KbSummary> KnowledgeBaseService::create(const std::string& tenant, const std::string& name,
-                                               storage::PiiPolicy pii) {
-    SOUVERAIN_TRY(check_kb_name(name));
+                                               storage::PiiPolicy pii,
+                                               const std::string& embedding_model) {
+    SOUVERAIN_TRY(check_kb_name(name));  // first, so that a later error is the model's
+    if (embedding_model.empty()) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Result<storage::KbInfo> info = store_->create_kb(tenant, name, pii);
+        if (!info) return info.error();
+        return KbSummary{*info, {}};
+    }
+    std::string spec;
+    if (is_hashing_model(embedding_model)) {
+        spec = embedding_model;
+    } else if (auto found = embedding_models_.find(embedding_model);
+               found != embedding_models_.end()) {
+        spec = found->second;
+    } else {
+        std::string allowed;
+        for (const auto& [model_name, path] : embedding_models_) allowed += ", " + model_name;
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "unknown embedding model '" + embedding_model +
+                              "' (allowed: hashing:DIM" + allowed + ")");
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = store_->create_kb(tenant, name, pii);
     if (!info) return info.error();
+    Result<storage::EmbeddingModelInfo> model =
+        set_kb_embedding_model(data_dir_, info->id, spec, dense_options_.threads);
+    if (!model) {
+        (void)store_->delete_kb(info->id);  // no base without the model it was asked with
+        return model.error();
+    }
     return KbSummary{*info, {}};
+}
+
+Result<std::string> KnowledgeBaseService::embedding_model_name(const std::string& tenant,
+                                                               const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Result<storage::KbInfo> info = find_locked(tenant, name);
+    if (!info) return info.error();
+    Result<DenseBase*> dense = dense_locked(info->id);
+    if (!dense) return dense.error();
+    return *dense == nullptr ? std::string() : (*dense)->model().name;
 }
 
 Result<std::vector<KbSummary>> KnowledgeBaseService::list(const std::string& tenant) {
@@ -186,14 +231,21 @@ Result<std::vector<SearchHit>> KnowledgeBaseService::search(const std::string& t
 Result<ModeSearchResult> KnowledgeBaseService::search(const std::string& tenant,
                                                       const std::string& kb, std::string_view query,
                                                       const SearchOptions& options,
-                                                      std::optional<SearchMode> mode) {
+                                                      std::optional<SearchMode> mode,
+                                                      std::optional<size_t> rerank_depth) {
+    if (rerank_depth && reranker_ == nullptr) {
+        return make_error(ErrorCode::INVALID_ARGUMENT,
+                          "this server has no reranker (start it with --reranker F.gguf)");
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     Result<storage::KbInfo> info = find_locked(tenant, kb);
     if (!info) return info.error();
     Result<DenseBase*> dense = dense_locked(info->id);
     if (!dense) return dense.error();
     if (*dense != nullptr) SOUVERAIN_TRY((*dense)->update_index());
-    return search_by_mode(*store_, info->id, *dense, query, lexical_, options, mode);
+    RerankRequest rerank;
+    if (rerank_depth) rerank = {reranker_.get(), *rerank_depth};
+    return search_reranked(*store_, info->id, *dense, query, lexical_, options, mode, rerank);
 }
 
 Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(
@@ -213,19 +265,35 @@ Result<std::vector<RetrievedPassage>> KnowledgeBaseService::retrieve(
     SearchOptions options;
     options.top_k = top_k;
     std::vector<RetrievedPassage> passages;
+    std::vector<size_t> rank_in_base;
+    bool one_mode = true;
     for (const storage::KbInfo& info : infos) {
-        Result<std::vector<SearchHit>> hits =
-            search_knowledge_base(*store_, info.id, query, lexical_, options);
-        if (!hits) return hits.error();
-        for (SearchHit& hit : *hits)
-            passages.push_back(RetrievedPassage{info.name, std::move(hit)});
+        Result<DenseBase*> dense = dense_locked(info.id);
+        if (!dense) return dense.error();
+        if (*dense != nullptr) SOUVERAIN_TRY((*dense)->update_index());
+        Result<ModeSearchResult> result =
+            search_by_mode(*store_, info.id, *dense, query, lexical_, options, std::nullopt);
+        if (!result) return result.error();
+        const std::string mode = search_mode_name(result->mode);
+        if (!passages.empty() && passages.front().mode != mode) one_mode = false;
+        for (size_t rank = 0; rank < result->hits.size(); ++rank) {
+            passages.push_back(RetrievedPassage{info.name, std::move(result->hits[rank]), mode});
+            rank_in_base.push_back(rank);
+        }
     }
     // BM25 scores of different bases are not on one scale (their idf differ), but they are
     // comparable enough to choose among a handful of passages; stable keeps the order of `kbs`.
-    std::stable_sort(passages.begin(), passages.end(),
-                     [](const RetrievedPassage& a, const RetrievedPassage& b) {
-                         return a.hit.score > b.hit.score;
-                     });
+    // Between modes not even that holds, so the bases then take turns.
+    std::vector<size_t> order(passages.size());
+    for (size_t idx = 0; idx < order.size(); ++idx) order[idx] = idx;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        if (one_mode) return passages[a].hit.score > passages[b].hit.score;
+        return rank_in_base[a] < rank_in_base[b];
+    });
+    std::vector<RetrievedPassage> sorted;
+    sorted.reserve(order.size());
+    for (size_t idx : order) sorted.push_back(std::move(passages[idx]));
+    passages = std::move(sorted);
     if (passages.size() > top_k) passages.resize(top_k);
     return passages;
 }

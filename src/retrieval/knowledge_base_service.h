@@ -22,6 +22,12 @@
 // graph with the stored vectors, so vectors another process stored are picked up.
 // Uploads to such a base embed the new chunks and add them to the graph (no rebuild);
 // deletions mark their vectors deleted.
+//
+// Models for remote callers: a base created through the service gets an embedding model only
+// by a name the process allowed (allow_embedding_model: the server's own encoders) or the
+// built-in `hashing:DIM`; a caller never names a file. The reranker (set_reranker) is the
+// one the process was started with; searches may ask for it. Reranking runs under the
+// service's mutex (one cross-encoder pass at a time anyway).
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,6 +41,7 @@
 #include "retrieval/hybrid_search.h"
 #include "retrieval/ingest.h"
 #include "retrieval/lexical_search.h"
+#include "retrieval/reranker.h"
 #include "retrieval/search_hit.h"
 #include "storage/store.h"
 
@@ -58,8 +65,18 @@ public:
 
     // INVALID_ARGUMENT for a bad name (check_kb_name), ALREADY_EXISTS when taken. `pii`:
     // what uploads do with personal data (ingest.h, pseudonymized_document.h).
+    // `embedding_model`: "" none, "hashing:DIM", or a name given to allow_embedding_model.
+    // Anything else (a file path included) is INVALID_ARGUMENT and creates nothing; a model
+    // that fails to open leaves no base behind.
     Result<KbSummary> create(const std::string& tenant, const std::string& name,
-                             storage::PiiPolicy pii = storage::PiiPolicy::OFF);
+                             storage::PiiPolicy pii = storage::PiiPolicy::OFF,
+                             const std::string& embedding_model = "");
+    // Call before serving (not thread-safe against the other methods).
+    void allow_embedding_model(const std::string& name, const std::string& path);
+    void set_reranker(std::unique_ptr<Reranker> reranker);
+    bool has_reranker() const { return reranker_ != nullptr; }
+    // The embedding model recorded for a base ("" when it has none).
+    Result<std::string> embedding_model_name(const std::string& tenant, const std::string& name);
     Result<std::vector<KbSummary>> list(const std::string& tenant);
     // NOT_FOUND when absent (also for every method below that names a base).
     Result<KbSummary> get(const std::string& tenant, const std::string& name);
@@ -76,12 +93,18 @@ public:
     // Search in the default mode (hybrid_search.h), hits only.
     Result<std::vector<SearchHit>> search(const std::string& tenant, const std::string& kb,
                                           std::string_view query, const SearchOptions& options);
-    // Search in `mode` (nullopt: the default), with the mode that ran.
+    // Search in `mode` (nullopt: the default), with the mode that ran. `rerank_depth` set:
+    // the rerank stage (reranker.h) with the service's reranker, INVALID_ARGUMENT when it
+    // has none.
     Result<ModeSearchResult> search(const std::string& tenant, const std::string& kb,
                                     std::string_view query, const SearchOptions& options,
-                                    std::optional<SearchMode> mode);
-    // Searches each base (all must exist; duplicates count once) and keeps the `top_k` best
-    // passages of all, best first; equal scores keep the order of `kbs`.
+                                    std::optional<SearchMode> mode,
+                                    std::optional<size_t> rerank_depth = std::nullopt);
+    // Searches each base (all must exist; duplicates count once) in its default mode (hybrid
+    // when it has an embedding model, else lexical; each passage records the mode) and keeps
+    // the `top_k` best passages of all, best first: by score when every base ran the same
+    // mode (equal scores keep the order of `kbs`), else by rank within its base (BM25 and
+    // fused scores are not on one scale), bases taking turns in the order of `kbs`.
     Result<std::vector<RetrievedPassage>> retrieve(const std::string& tenant,
                                                    const std::vector<std::string>& kbs,
                                                    std::string_view query, size_t top_k);
@@ -112,6 +135,8 @@ private:
     DenseOptions dense_options_;
     LexicalConfig lexical_;
     std::unordered_map<int64_t, std::unique_ptr<DenseBase>> dense_;
+    std::unordered_map<std::string, std::string> embedding_models_;  // name -> GGUF path
+    std::unique_ptr<Reranker> reranker_;
 };
 
 // Names of uploaded documents: a file name (no '/', '\', control characters, "." or ".."), at

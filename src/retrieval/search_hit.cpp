@@ -28,7 +28,7 @@ Result<std::vector<SearchHit>> search_knowledge_base(storage::Store& store, int6
     for (storage::ChunkRecord& chunk : *chunks) {
         while (next < scored->size() && (*scored)[next].chunk_id != chunk.chunk_id) ++next;
         if (next == scored->size()) break;
-        hits.push_back(SearchHit{std::move(chunk), (*scored)[next].score});
+        hits.push_back(SearchHit{std::move(chunk), (*scored)[next].score, std::nullopt});
         ++next;
     }
     return hits;
@@ -41,14 +41,16 @@ nlohmann::json hit_metadata(const SearchHit& hit) {
 }
 
 nlohmann::json search_hit_json(const SearchHit& hit) {
-    return {{"document_id", hit.chunk.document_id},
-            {"chunk_id", hit.chunk.chunk_id},
-            {"score", hit.score},
-            {"title", hit.chunk.title},
-            {"metadata", hit_metadata(hit)},
-            {"start", hit.chunk.start},
-            {"end", hit.chunk.end},
-            {"text", hit.chunk.text}};
+    nlohmann::json out = {{"document_id", hit.chunk.document_id},
+                          {"chunk_id", hit.chunk.chunk_id},
+                          {"score", hit.score},
+                          {"title", hit.chunk.title},
+                          {"metadata", hit_metadata(hit)},
+                          {"start", hit.chunk.start},
+                          {"end", hit.chunk.end},
+                          {"text", hit.chunk.text}};
+    if (hit.first_stage_score) out["first_stage_score"] = *hit.first_stage_score;
+    return out;
 }
 
 }  // namespace souverain::retrieval

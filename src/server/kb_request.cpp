@@ -14,6 +14,7 @@ std::variant<CreateKbRequest, ApiError> parse_create_kb_request(std::string_view
     reader.read_string("name", request.name, /*required=*/true);
     std::string pii = storage::pii_policy_name(request.pii);
     reader.read_string("pii", pii, /*required=*/false);
+    reader.read_string("embedding_model", request.embedding_model, /*required=*/false);
     reader.reject_unknown();
     if (reader.failed()) return reader.error();
     std::optional<storage::PiiPolicy> policy = storage::parse_pii_policy(pii);
@@ -35,6 +36,10 @@ std::variant<KbSearchRequest, ApiError> parse_kb_search_request(std::string_view
     reader.read_integer("top_k", top_k, 1, kMaxSearchTopK);
     request.top_k = (int32_t)top_k;
     reader.read_string("mode", request.mode, /*required=*/false);
+    reader.read_bool("rerank", request.rerank);
+    int64_t rerank_depth = request.rerank_depth;
+    reader.read_integer("rerank_depth", rerank_depth, 1, 1000);
+    request.rerank_depth = (int32_t)rerank_depth;
     if (const json* filters = reader.get("filters"); filters && !reader.failed()) {
         if (!filters->is_object()) {
             reader.fail(wrong_type("filters", "an object", *filters));

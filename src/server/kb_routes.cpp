@@ -7,6 +7,8 @@
 
 #include "retrieval/grounded_answer.h"
 #include "retrieval/hybrid_search.h"
+#include "retrieval/knowledge_base.h"
+#include "retrieval/reranker.h"
 #include "retrieval/term_codec.h"
 #include "server/kb_request.h"
 #include "server/request_auth.h"
@@ -136,13 +138,22 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
         auto parsed = parse_create_kb_request(req.body);
         if (auto* error = std::get_if<ApiError>(&parsed)) return send_error(res, *error);
         const CreateKbRequest& request = std::get<CreateKbRequest>(parsed);
-        Result<retrieval::KbSummary> kb = kbs->create(tenant(), request.name, request.pii);
+        Result<retrieval::KbSummary> kb =
+            kbs->create(tenant(), request.name, request.pii, request.embedding_model);
         if (!kb) {
             ApiError error = api_error_from(kb.error());
-            error.param = "name";
+            // The service checks the name first: with a valid, free name, what failed is the
+            // model (unknown, refused, or not loadable).
+            const bool model_error = !request.embedding_model.empty() &&
+                                     kb.error().code != ErrorCode::ALREADY_EXISTS &&
+                                     (bool)retrieval::check_kb_name(request.name);
+            error.param = model_error ? "embedding_model" : "name";
             return send_error(res, error);
         }
-        send_json(res, 201, kb_json(*kb));
+        json body = kb_json(*kb);
+        body["embedding_model"] =
+            request.embedding_model.empty() ? json(nullptr) : json(request.embedding_model);
+        send_json(res, 201, body);
     });
     http.Get("/v1/knowledge-bases", [kbs](const httplib::Request&, httplib::Response& res) {
         Result<std::vector<retrieval::KbSummary>> list = kbs->list(tenant());
@@ -225,11 +236,17 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
         for (const auto& [key, value] : request.filters) {
             options.filter_terms.push_back(retrieval::filter_term(key, value));
         }
+        std::optional<size_t> rerank_depth;
+        if (request.rerank) rerank_depth = (size_t)request.rerank_depth;
         Result<retrieval::ModeSearchResult> result =
-            kbs->search(tenant(), kb, request.query, options, mode);
+            kbs->search(tenant(), kb, request.query, options, mode, rerank_depth);
         if (!result) {
             ApiError error = api_error_from(result.error());
-            if (error.status == 400 && request.mode != "lexical") error.param = "mode";
+            if (request.rerank && !kbs->has_reranker()) {
+                error.param = "rerank";
+            } else if (error.status == 400 && request.mode != "lexical") {
+                error.param = "mode";
+            }
             return fail(error);
         }
         json list = json::array();
@@ -239,6 +256,7 @@ void install_kb_routes(httplib::Server& http, KnowledgeBaseService& service,
         if (on_search) on_search(req, kb, 200, &list);
         json body = {{"mode", retrieval::search_mode_name(result->mode)}, {"hits", list}};
         if (!result->note.empty()) body["note"] = result->note;
+        if (result->rerank) body["rerank"] = retrieval::rerank_info_json(*result->rerank);
         send_json(res, 200, body);
     });
 }

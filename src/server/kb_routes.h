@@ -1,7 +1,11 @@
 #pragma once
 // The knowledge-base API, and retrieval for chat completions.
 //
-//   POST   /v1/knowledge-bases                         {"name"} → 201, the base
+//   POST   /v1/knowledge-bases                         {"name", "embedding_model"?} → 201,
+//          the base (+ "embedding_model"): the model is "hashing:DIM" or the name of an
+//          encoder this server serves (`serve --model NAME=enc.gguf`); never a path, so an
+//          HTTP caller cannot make the server open a file of its choosing (unknown: 400,
+//          param "embedding_model")
 //   GET    /v1/knowledge-bases                         {"object": "list", "data": [base...]}
 //   GET    /v1/knowledge-bases/{name}                  the base
 //   DELETE /v1/knowledge-bases/{name}                  {"id", "object", "deleted": true}
@@ -10,8 +14,11 @@
 //          ?filename=NAME; 201 (new), 200 (same name: replaced, or unchanged)
 //   GET    /v1/knowledge-bases/{name}/documents        {"object": "list", "data": [doc...]}
 //   DELETE /v1/knowledge-bases/{name}/documents/{id}   {"id", "object", "deleted": true}
-//   POST   /v1/knowledge-bases/{name}/search           kb_request.h → {"hits": [...]}
-//          (retrieval/search_hit.h)
+//   POST   /v1/knowledge-bases/{name}/search           kb_request.h → {"mode", "hits": [...]}
+//          (retrieval/search_hit.h); with "rerank": true, the server's `--reranker` reorders
+//          the candidates and the answer carries "rerank": {"model", "depth", "candidates"},
+//          each hit's "score" the cross-encoder logit and "first_stage_score" (no reranker
+//          configured: 400, param "rerank")
 //
 // A base: {"id": name, "object": "knowledge_base", "name", "created_at", "documents" (files),
 // "records" (documents inside them: one per text or Markdown file, one per JSONL line),

@@ -3,7 +3,8 @@
 # created with the hashing embedder, ingestion that embeds and builds the HNSW index, search in
 # each mode (JSON says which mode ran), an upload-style re-ingest that updates the index
 # incrementally, a corrupt index file rebuilt from the stored vectors, and the refusals (dense
-# without a model, unknown mode, rerankers); and a base whose vectors come from a GGUF encoder
+# without a model, unknown mode, an embedding model given as reranker); and a base whose
+# vectors come from a GGUF encoder
 # (`make-model --arch bert`, random weights): a chunk's own text finds that chunk first.
 # Usage: bash dense_search_test.sh <souverain-binary> <work-dir>
 set -u
@@ -160,8 +161,8 @@ for target in hits[:3]:
 PY
 expect_error "hashing:DIM takes a dimension" \
     "$BIN" kb create bad --data "$DATA" --embedding-model hashing:2
-expect_error "no reranker model" \
-    "$BIN" search --kb dense --data "$DATA" --query x --rerank cross.gguf
+expect_error "not a reranker" \
+    "$BIN" search --kb dense --data "$DATA" --query x --rerank "$WORK/bert.gguf"
 
 # Killed mid-ingest (SIGKILL while files are stored or chunks embedded): the next ingest embeds
 # whatever was left without a vector, and every chunk ends with exactly one vector.

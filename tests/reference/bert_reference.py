@@ -8,6 +8,12 @@ GELU(erf) feed-forward, residual, LayerNorm] -> mean over all tokens (bert.pooli
 the default) or the first token (2) -> divided by its L2 norm. Weights are dequantized
 exactly as stored (gguf_reference), activations are float64.
 
+Rerankers (bert.pooling_type 4): the pair's token ids and token types go through the same
+encoder (each token's own token-type embedding), and the score is HF
+BertForSequenceClassification's logit on the first token's final state:
+classifier(tanh(pooler_dense(h[0]))), with pooler = cls.weight/bias and classifier =
+cls.output.weight/bias; the first label's logit is the score.
+
 CLI:
     bert_reference.py --model F.gguf --tokens "101 7592 102" [--tokens ...]
         prints {"embeddings": [[...], ...]}, one row per --tokens.
@@ -15,6 +21,9 @@ CLI:
         ENGINE.json is `souverain embed --json` output; each input's token ids are run here and
         the engine's vector is compared with the reference one. Prints one line per input and
         exits 1 when any cosine is below C or any |difference| above A, or on malformed input.
+    bert_reference.py --model F.gguf --compare-rerank ENGINE.json --max-abs A
+        ENGINE.json is `souverain rerank --json` output; each pair's token ids and types are
+        scored here; exits 1 when any |engine score - reference score| is above A.
 """
 
 import argparse
@@ -53,7 +62,7 @@ class BertReference:
             self.n_ctx = int(required("bert.context_length"))
             self.eps = float(meta.get("bert.attention.layer_norm_epsilon", 1e-12))
             self.pooling = int(meta.get("bert.pooling_type", 1))
-            if self.pooling not in (1, 2):
+            if self.pooling not in (1, 2, 4):
                 raise GgufError("%s: pooling type %d" % (path, self.pooling))
             if self.n_embd % self.n_head != 0:
                 raise GgufError("%s: n_embd not divisible by n_head" % path)
@@ -70,7 +79,8 @@ class BertReference:
 
             self.n_vocab = gguf.tensors["token_embd.weight"].ne[-1]
             self.word = load("token_embd.weight", (self.n_vocab, n_embd))
-            self.token_type0 = gguf.tensor("token_types.weight")[0]
+            self.token_types = gguf.tensor("token_types.weight")  # [n_types, n_embd]
+            self.token_type0 = self.token_types[0]
             self.position = load("position_embd.weight", (self.n_ctx, n_embd))
             self.embd_norm = (load("token_embd_norm.weight", (n_embd,)),
                               load("token_embd_norm.bias", (n_embd,)))
@@ -96,6 +106,11 @@ class BertReference:
                     "down": linear("ffn_down", n_embd, self.n_ff),
                     "out_norm": norm("layer_output_norm"),
                 })
+            if self.pooling == 4:
+                n_labels = gguf.tensors["cls.output.weight"].ne[-1]
+                self.pooler = (load("cls.weight", (n_embd, n_embd)), load("cls.bias", (n_embd,)))
+                self.classifier = (load("cls.output.weight", (n_labels, n_embd)),
+                                   load("cls.output.bias", (n_labels,)))
 
     def layer_norm(self, x, params):
         """x F64 [n_tokens, n_embd]: each row to zero mean, unit variance, then scaled."""
@@ -122,20 +137,41 @@ class BertReference:
         context = (probs @ v).transpose(1, 0, 2).reshape(n_tokens, self.n_embd)
         return self.linear(context, layer["o"])
 
-    def embed(self, tokens):
+    def encode(self, tokens, types=None):
+        """Final hidden states F64 [n_tokens, n_embd]."""
         if not tokens or len(tokens) > self.n_ctx:
             raise ValueError("a sequence needs 1..%d tokens, got %d" % (self.n_ctx, len(tokens)))
         if any(t < 0 or t >= self.n_vocab for t in tokens):
             raise ValueError("token id outside [0, %d)" % self.n_vocab)
-        x = self.word[tokens] + self.token_type0 + self.position[: len(tokens)]
+        if types is None:
+            type_rows = self.token_type0
+        else:
+            if len(types) != len(tokens) or any(
+                    t < 0 or t >= self.token_types.shape[0] for t in types):
+                raise ValueError("token types do not match the tokens or the model")
+            type_rows = self.token_types[types]
+        x = self.word[tokens] + type_rows + self.position[: len(tokens)]
         x = self.layer_norm(x, self.embd_norm)
         for layer in self.layers:
             x = self.layer_norm(x + self.self_attention(x, layer), layer["attn_norm"])
             hidden = self.linear(x, layer["up"])
             hidden = 0.5 * hidden * (1.0 + _ERF(hidden / math.sqrt(2.0)))
             x = self.layer_norm(x + self.linear(hidden, layer["down"]), layer["out_norm"])
+        return x
+
+    def embed(self, tokens):
+        if self.pooling == 4:
+            raise ValueError("a reranker does not embed")
+        x = self.encode(tokens)
         pooled = x.mean(axis=0) if self.pooling == 1 else x[0]
         return pooled / np.linalg.norm(pooled)
+
+    def score(self, tokens, types):
+        if self.pooling != 4:
+            raise ValueError("not a reranker (bert.pooling_type is not 4)")
+        first = self.encode(tokens, types)[0]
+        pooled = np.tanh(self.linear(first, self.pooler))
+        return float(self.linear(pooled, self.classifier)[0])
 
 
 def parse_tokens(text):
@@ -172,16 +208,37 @@ def compare(model, engine_path, min_cosine, max_abs):
     return failed
 
 
+def compare_rerank(model, engine_path, max_abs):
+    with open(engine_path) as handle:
+        engine = json.load(handle)
+    entries = engine.get("results")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("%s: no 'results' entries" % engine_path)
+    failed = 0
+    for entry in entries:
+        got = float(entry["score"])
+        want = model.score(entry["tokens"], entry["token_types"])
+        diff = abs(got - want)
+        ok = math.isfinite(got) and diff <= max_abs
+        print("pair %d (%d tokens): engine %.9f, reference %.9f, |diff| %.3g %s"
+              % (entry["index"], len(entry["tokens"]), got, want, diff, "ok" if ok else "FAIL"))
+        failed += 0 if ok else 1
+    return failed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="GGUF file, arch bert")
     parser.add_argument("--tokens", action="append", help='token ids, e.g. "101 7592 102"')
     parser.add_argument("--compare", help="`souverain embed --json` output to check")
+    parser.add_argument("--compare-rerank", help="`souverain rerank --json` output to check")
     parser.add_argument("--min-cosine", type=float, default=0.9999)
     parser.add_argument("--max-abs", type=float, default=1e-4)
     args = parser.parse_args(argv)
     try:
         model = BertReference(args.model)
+        if args.compare_rerank:
+            return 1 if compare_rerank(model, args.compare_rerank, args.max_abs) else 0
         if args.compare:
             return 1 if compare(model, args.compare, args.min_cosine, args.max_abs) else 0
         if not args.tokens:

@@ -12,10 +12,18 @@ ApiError error_of(const std::variant<T, ApiError>& parsed) {
     return std::holds_alternative<ApiError>(parsed) ? std::get<ApiError>(parsed) : ApiError{};
 }
 
-TEST(KbRequest, CreateTakesOnlyAName) {
+TEST(KbRequest, CreateTakesANameAndAnOptionalEmbeddingModel) {
     auto ok = parse_create_kb_request(R"({"name": "laws"})");
     ASSERT_TRUE(std::holds_alternative<CreateKbRequest>(ok));
     EXPECT_EQ(std::get<CreateKbRequest>(ok).name, "laws");
+    EXPECT_EQ(std::get<CreateKbRequest>(ok).embedding_model, "");
+    auto with_model = parse_create_kb_request(R"({"name": "laws", "embedding_model": "e5"})");
+    ASSERT_TRUE(std::holds_alternative<CreateKbRequest>(with_model));
+    EXPECT_EQ(std::get<CreateKbRequest>(with_model).embedding_model, "e5");
+    ApiError model_typed =
+        error_of(parse_create_kb_request(R"({"name": "a", "embedding_model": 3})"));
+    EXPECT_EQ(model_typed.status, 422);
+    EXPECT_EQ(model_typed.param, "embedding_model");
 
     EXPECT_EQ(error_of(parse_create_kb_request("{")).status, 400);
     EXPECT_EQ(error_of(parse_create_kb_request("[]")).status, 422);
@@ -27,6 +35,26 @@ TEST(KbRequest, CreateTakesOnlyAName) {
     ApiError unknown = error_of(parse_create_kb_request(R"({"name": "a", "lang": "fr"})"));
     EXPECT_EQ(unknown.status, 422);
     EXPECT_EQ(unknown.param, "lang");
+}
+
+TEST(KbRequest, SearchRerankFields) {
+    auto plain = parse_kb_search_request(R"({"query": "bail"})");
+    ASSERT_TRUE(std::holds_alternative<KbSearchRequest>(plain));
+    EXPECT_FALSE(std::get<KbSearchRequest>(plain).rerank);
+    EXPECT_EQ(std::get<KbSearchRequest>(plain).rerank_depth, 50);
+    auto ok = parse_kb_search_request(R"({"query": "bail", "rerank": true, "rerank_depth": 20})");
+    ASSERT_TRUE(std::holds_alternative<KbSearchRequest>(ok));
+    EXPECT_TRUE(std::get<KbSearchRequest>(ok).rerank);
+    EXPECT_EQ(std::get<KbSearchRequest>(ok).rerank_depth, 20);
+    for (const char* body :
+         {R"({"query": "q", "rerank_depth": 0})", R"({"query": "q", "rerank_depth": 1001})"}) {
+        ApiError range = error_of(parse_kb_search_request(body));
+        EXPECT_EQ(range.status, 400) << body;
+        EXPECT_EQ(range.param, "rerank_depth") << body;
+    }
+    ApiError typed = error_of(parse_kb_search_request(R"({"query": "q", "rerank": "yes"})"));
+    EXPECT_EQ(typed.status, 422);
+    EXPECT_EQ(typed.param, "rerank");
 }
 
 TEST(KbRequest, SearchDefaultsAndLimits) {
