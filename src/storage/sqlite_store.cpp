@@ -5,6 +5,7 @@
 
 #include <ctime>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 
@@ -60,6 +61,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks (document_id);
 CREATE INDEX IF NOT EXISTS chunks_kb ON chunks (kb_id, id);
+CREATE TABLE IF NOT EXISTS chunk_id_ranges (
+    kb_id INTEGER PRIMARY KEY,
+    id_base INTEGER NOT NULL UNIQUE,
+    next_seq INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS index_meta (
     kb_id INTEGER PRIMARY KEY,
     meta BLOB NOT NULL
@@ -424,9 +430,10 @@ private:
     Status delete_kb_locked(int64_t kb_id) {
         // Children first, each by an indexed kb_id column.
         const char* deletes[] = {
-            "DELETE FROM postings WHERE kb_id = ?", "DELETE FROM index_meta WHERE kb_id = ?",
-            "DELETE FROM chunks WHERE kb_id = ?",   "DELETE FROM documents WHERE kb_id = ?",
-            "DELETE FROM sources WHERE kb_id = ?",  "DELETE FROM kbs WHERE id = ?",
+            "DELETE FROM postings WHERE kb_id = ?",        "DELETE FROM index_meta WHERE kb_id = ?",
+            "DELETE FROM chunks WHERE kb_id = ?",          "DELETE FROM documents WHERE kb_id = ?",
+            "DELETE FROM sources WHERE kb_id = ?",         "DELETE FROM kbs WHERE id = ?",
+            "DELETE FROM chunk_id_ranges WHERE kb_id = ?",
         };
         for (const char* sql : deletes) {
             Statement del(db_, sql);
@@ -479,8 +486,8 @@ private:
                                   "text, metadata) VALUES (?, ?, ?, ?, ?, ?)");
         Statement insert_chunk(db_,
                                "INSERT INTO chunks (kb_id, document_id, start, end, start_byte, "
-                               "end_byte, language, title, metadata, terms) VALUES (?, ?, ?, ?, "
-                               "?, ?, ?, ?, ?, ?)");
+                               "end_byte, language, title, metadata, terms, id) VALUES (?, ?, ?, "
+                               "?, ?, ?, ?, ?, ?, ?, ?)");
         if (!insert_source.valid() || !insert_document.valid() || !insert_chunk.valid()) {
             return sql_error("prepare");
         }
@@ -490,6 +497,10 @@ private:
         insert_source.bind(4, (int64_t)source.bytes);
         if (insert_source.step() != SQLITE_DONE) return sql_error("insert source");
         const int64_t source_id = sqlite3_last_insert_rowid(db_);
+        int64_t n_chunks = 0;
+        for (const NewDocument& document : documents) n_chunks += (int64_t)document.chunks.size();
+        Result<int64_t> next_chunk_id = reserve_chunk_ids_locked(kb_id, n_chunks);
+        if (!next_chunk_id) return next_chunk_id.error();
         for (const NewDocument& document : documents) {
             insert_document.reset();
             insert_document.bind(1, kb_id);
@@ -512,10 +523,61 @@ private:
                 insert_chunk.bind_text(8, chunk.title);
                 insert_chunk.bind_text(9, chunk.metadata_json);
                 insert_chunk.bind_blob(10, chunk.terms);
+                insert_chunk.bind(11, (*next_chunk_id)++);
                 if (insert_chunk.step() != SQLITE_DONE) return sql_error("insert chunk");
             }
         }
         return mark_dirty(kb_id);
+    }
+
+    // Chunk ids are what hits, citations and audit records show callers, so they must not be
+    // SQLite's global row ids, whose size would tell every tenant how much all tenants have
+    // ingested. Each base gets a random base (prefix << 32, prefix in [1, 2^20): ids stay
+    // below 2^53 for JSON readers) on its first chunk, and its chunks count up from there, never
+    // reused. `n` ids are reserved; returns the first. Called inside the ingestion transaction.
+    Result<int64_t> reserve_chunk_ids_locked(int64_t kb_id, int64_t n) {
+        constexpr int64_t kPrefixes = int64_t(1) << 20;
+        constexpr int64_t kSeqLimit = int64_t(1) << 32;
+        Statement find(db_, "SELECT id_base, next_seq FROM chunk_id_ranges WHERE kb_id = ?");
+        if (!find.valid()) return sql_error("prepare");
+        find.bind(1, kb_id);
+        int rc = find.step();
+        int64_t id_base = 0, next_seq = 1;
+        if (rc == SQLITE_ROW) {
+            id_base = find.column_int(0);
+            next_seq = find.column_int(1);
+        } else if (rc != SQLITE_DONE) {
+            return sql_error("find chunk id range");
+        } else {
+            std::random_device entropy;
+            Statement insert(db_,
+                             "INSERT OR IGNORE INTO chunk_id_ranges (kb_id, id_base, next_seq) "
+                             "VALUES (?, ?, 1)");
+            if (!insert.valid()) return sql_error("prepare");
+            for (int attempt = 0; id_base == 0; ++attempt) {
+                if (attempt == 64) {
+                    return make_error(ErrorCode::OUT_OF_RANGE, "no free chunk id range is left");
+                }
+                const uint64_t draw = (uint64_t(entropy()) << 32) | entropy();
+                const int64_t candidate = (int64_t(draw % uint64_t(kPrefixes - 1)) + 1) << 32;
+                insert.reset();
+                insert.bind(1, kb_id);
+                insert.bind(2, candidate);
+                if (insert.step() != SQLITE_DONE) return sql_error("insert chunk id range");
+                if (sqlite3_changes(db_) == 1) id_base = candidate;  // else: prefix taken
+            }
+        }
+        if (next_seq + n >= kSeqLimit) {
+            return make_error(ErrorCode::OUT_OF_RANGE,
+                              "this knowledge base has used all its 2^32 chunk ids; create a new "
+                              "one");
+        }
+        Statement advance(db_, "UPDATE chunk_id_ranges SET next_seq = ? WHERE kb_id = ?");
+        if (!advance.valid()) return sql_error("prepare");
+        advance.bind(1, next_seq + n);
+        advance.bind(2, kb_id);
+        if (advance.step() != SQLITE_DONE) return sql_error("advance chunk ids");
+        return id_base + next_seq;
     }
 
     Status write_index_locked(int64_t kb_id, std::string_view meta,

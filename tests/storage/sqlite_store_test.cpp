@@ -75,6 +75,56 @@ TEST(SqliteStoreTest, KnowledgeBasesSourcesAndChunks) {
     EXPECT_TRUE(docs->empty());
 }
 
+// Chunk ids reach callers (hits, citations, audit records). They must say nothing of what other
+// bases (other tenants) hold: a base's ids are its own random base plus 1, 2, 3, ... whatever
+// was ingested elsewhere, below 2^53 (exact in JSON), never reused after a deletion.
+TEST(SqliteStoreTest, ChunkIdsCountWithinTheirBaseOnly) {
+    const std::string dir = test::make_temp_dir("sqlite_store_chunk_ids");
+    Result<std::unique_ptr<Store>> store = open_sqlite_store(dir);
+    ASSERT_TRUE(store) << store.error().message;
+    auto ids_of = [&](int64_t kb_id) {
+        std::vector<int64_t> ids;
+        EXPECT_TRUE((*store)->for_each_chunk_terms(
+            kb_id, [&](const ChunkTerms& chunk) { ids.push_back(chunk.chunk_id); }));
+        return ids;
+    };
+    constexpr int64_t kSeqBits = 32;
+    Result<KbInfo> big = (*store)->create_kb("ministry", "big");
+    ASSERT_TRUE(big);
+    std::vector<NewDocument> many;
+    for (int idx = 0; idx < 300; ++idx) many.push_back(document("d" + std::to_string(idx), "x"));
+    ASSERT_TRUE((*store)->replace_source(big->id, {"/many", "h", 1}, many));
+    Result<KbInfo> small = (*store)->create_kb("agency", "small");
+    ASSERT_TRUE(small);
+    ASSERT_TRUE((*store)->replace_source(small->id, {"/one", "h", 1}, {document("a", "y")}));
+
+    const std::vector<int64_t> big_ids = ids_of(big->id);
+    const std::vector<int64_t> small_ids = ids_of(small->id);
+    ASSERT_EQ(big_ids.size(), 300u);
+    ASSERT_EQ(small_ids.size(), 1u);
+    // The second base's first chunk is its number 1, not 301.
+    EXPECT_EQ(small_ids[0] & ((int64_t(1) << kSeqBits) - 1), 1);
+    EXPECT_NE(small_ids[0] >> kSeqBits, big_ids[0] >> kSeqBits);
+    for (size_t idx = 0; idx < big_ids.size(); ++idx) {
+        EXPECT_EQ(big_ids[idx] & ((int64_t(1) << kSeqBits) - 1), (int64_t)idx + 1);
+        EXPECT_EQ(big_ids[idx] >> kSeqBits, big_ids[0] >> kSeqBits);
+        EXPECT_GT(big_ids[idx] >> kSeqBits, 0);
+        EXPECT_LT(big_ids[idx], int64_t(1) << 53);
+    }
+    // Deleting the newest chunks and ingesting again does not hand their ids out again.
+    ASSERT_TRUE((*store)->replace_source(small->id, {"/one", "h2", 1}, {document("b", "z")}));
+    const std::vector<int64_t> again = ids_of(small->id);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0], small_ids[0] + 1);
+    // Reopened, a base goes on from where it was.
+    store = open_sqlite_store(dir);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE((*store)->replace_source(small->id, {"/two", "h", 1}, {document("c", "w")}));
+    std::vector<int64_t> after = ids_of(small->id);
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_EQ(after[1], small_ids[0] + 2);
+}
+
 TEST(SqliteStoreTest, DuplicateNameIsAlreadyExists) {
     Result<std::unique_ptr<Store>> store = open_sqlite_store(test::make_temp_dir("sqlite_dup"));
     ASSERT_TRUE(store);
