@@ -13,31 +13,12 @@
 # About 10 s on 2 cores.
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-PY=/usr/bin/python3
-DRIVER=$REPO/tests/server/kb_http_driver.py
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+server_test_init "$@"
+DRIVER=$REPO/tests/server/kb_http_driver.py
 [[ -x $PY ]] || fatal "$PY not found"
-rm -rf "$WORK"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 
 model=$WORK/tiny.gguf
 make_tiny_model "$model" q8_0 5 || exit 1

@@ -7,20 +7,15 @@
 # Usage: bash register_http_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-rm -rf "$WORK"
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fatal() {
     echo "FAIL: $*"
     server_cleanup
     exit 1
 }
+# shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
+server_test_init "$@"
 trap server_cleanup EXIT
 DATA=$WORK/reg.data  # server_start gives the server named "reg" this data directory
 

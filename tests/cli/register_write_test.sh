@@ -8,28 +8,10 @@
 #   bash register_write_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
-rm -rf "$WORK"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
+server_test_init "$@"
 DATA=$WORK/srv.data
 
 make_tiny_model "$WORK/tiny.gguf" q8_0 5 || exit 1

@@ -18,32 +18,14 @@
 # Runs in about 25 s on 2 quiet cores (67 s with the machine's load average at 8).
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-PY=/usr/bin/python3
-DRIVER=$REPO/tests/server/concurrency_driver.py
-read -ra TYPES <<<"${CONCURRENCY_TYPES:-q4_k_m q4_0}"
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+server_test_init --keep-work "$@"
+DRIVER=$REPO/tests/server/concurrency_driver.py
+read -ra TYPES <<<"${CONCURRENCY_TYPES:-q4_k_m q4_0}"
 [[ -x $PY ]] || fatal "$PY not found"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
 rm -rf "$WORK"/*.out "$WORK"/*.err "$WORK"/*.data "$WORK"/*.gguf "$WORK"/*.log
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 start_s=$SECONDS
 echo "kernels: ${SOUVERAIN_KERNELS:-auto (best the CPU offers)}"
 

@@ -9,31 +9,14 @@
 #   bash server_embeddings_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-OPENAI_VERSION=4.95.0
-VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+server_test_init --keep-work "$@"
+OPENAI_VERSION=4.95.0
+VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
 command -v node >/dev/null || fatal "node not found (Node 20 is needed)"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
 rm -rf "$WORK"/*.out "$WORK"/*.err "$WORK"/*.data "$WORK"/*.gguf "$WORK"/*.json
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 
 ENCODER=$WORK/bert-tiny.gguf
 "$BIN" make-model --arch bert --preset tiny --type q8_0 --vocab "$VOCAB" --seed 5 \

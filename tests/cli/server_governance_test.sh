@@ -9,32 +9,13 @@
 #   bash server_governance_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-PY=/usr/bin/python3
-DRIVER=$REPO/tests/server/governance_driver.py
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+server_test_init "$@"
+DRIVER=$REPO/tests/server/governance_driver.py
 [[ -x $PY ]] || fatal "$PY not found"
 command -v sqlite3 >/dev/null || fatal "the sqlite3 program is missing (scripts/install_deps.sh)"
-rm -rf "$WORK"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 
 model=$WORK/tiny.gguf
 make_tiny_model "$model" q8_0 5 || exit 1

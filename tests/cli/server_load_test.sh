@@ -18,31 +18,13 @@
 # its Merkle tree in memory (64 bytes per generating request, by design: audit_log.h).
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-PY=/usr/bin/python3
-MAX_BODY=16384
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../server/server_lib.sh
 source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+server_test_init --keep-work "$@"
+MAX_BODY=16384
 [[ -x $PY ]] || fatal "$PY not found"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
 rm -rf "$WORK"/*.out "$WORK"/*.err "$WORK"/*.data "$WORK"/*.gguf "$WORK"/*.log
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 start_s=$SECONDS
 
 make_tiny_model "$WORK/tiny.gguf" q4_0 5

@@ -12,36 +12,19 @@
 # Runs in about 10-20 s once the client is installed (40 s with the load average at 10).
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../server/server_lib.sh
+source "$REPO/tests/server/server_lib.sh"
+server_test_init --keep-work "$@"
 OPENAI_VERSION=4.95.0
 CTX=256
 MAX_BODY=65536
 API_KEY=sk-test-$RANDOM$RANDOM
-
-fatal() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-# shellcheck source=../server/server_lib.sh
-source "$REPO/tests/server/server_lib.sh"
-trap server_cleanup EXIT
-
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
 command -v node >/dev/null || fatal "node not found (Node 20 is needed)"
 command -v npm >/dev/null || fatal "npm not found"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 ((node_major >= 20)) || fatal "Node $node_major is too old (20 or later is needed)"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
 rm -rf "$WORK"/*.out "$WORK"/*.err "$WORK"/*.data "$WORK"/*.gguf
-SERVER_BIN=$BIN
-SERVER_LOG_DIR=$WORK
 start_s=$SECONDS
 
 installed=$(node -p "try { require('$WORK/node_modules/openai/package.json').version } catch { '' }" \

@@ -9,6 +9,14 @@
 #                                        "souverain: stopped" line; returns non-zero otherwise
 #   server_cleanup                       kills whatever is still running (for an EXIT trap)
 #   server_rss_kb PID                    VmRSS in kB from /proc/PID/status
+#   server_test_init [--keep-work] "$@"  the opening of a test script run as
+#                                        `bash NAME_test.sh <souverain-binary> <work-dir>`:
+#                                        checks the arguments; sets BIN, WORK (absolute), PY
+#                                        (/usr/bin/python3), SERVER_BIN and SERVER_LOG_DIR;
+#                                        defines `fatal` unless the script has; kills leftover
+#                                        servers on exit; checks the binary; empties WORK
+#                                        (--keep-work: only creates it, for tests that keep
+#                                        npm packages or models there between runs)
 #
 # A caller's `fatal MESSAGE` is used when defined; otherwise messages go to stderr.
 
@@ -124,4 +132,32 @@ make_tiny_model() {
         return 1
     fi
     return 0
+}
+
+server_test_init() {
+    local keep_work=0
+    if [[ ${1:-} == --keep-work ]]; then
+        keep_work=1
+        shift
+    fi
+    if [[ $# -ne 2 ]]; then
+        echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
+        exit 2
+    fi
+    BIN=$1
+    WORK=$2
+    PY=/usr/bin/python3
+    if ! declare -F fatal >/dev/null; then
+        fatal() {
+            echo "FAIL: $*" >&2
+            exit 1
+        }
+    fi
+    trap server_cleanup EXIT
+    [[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+    [[ $keep_work == 1 ]] || rm -rf "$WORK"
+    mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
+    WORK=$(cd "$WORK" && pwd)
+    SERVER_BIN=$BIN
+    SERVER_LOG_DIR=$WORK
 }
