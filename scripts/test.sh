@@ -49,6 +49,10 @@ if [ "${SOUVERAIN_SKIP_DEBUG:-0}" != "1" ]; then
     # The Release pass changes every byte of a receipt's text (and every third of the receipt),
     # one verifying process each; process starts are slow under ASan, so here every 7th.
     export RECEIPT_FLIP_STRIDE="${RECEIPT_FLIP_STRIDE_DEBUG:-7}"
+    # The concurrency test's identity check runs one weight type here (both in Release), and
+    # the tenant property test 1,000 random requests (2,000 in Release).
+    export CONCURRENCY_TYPES="${CONCURRENCY_TYPES_DEBUG:-q4_k_m}"
+    export SOUVERAIN_TENANT_REQUESTS="${SOUVERAIN_TENANT_REQUESTS_DEBUG:-1000}"
     # ASan keeps freed memory in quarantine (up to 256 MB), so resident memory grows by design
     # there; the no-growth check is the Release pass's.
     export RSS_LIMIT_KB="${RSS_LIMIT_KB_DEBUG:-400000}"
