@@ -65,10 +65,8 @@ uint64_t PackedWeights::pack(const std::vector<WeightMatrix*>& matrices,
     for (size_t matrix_idx = 0; matrix_idx < matrices.size(); ++matrix_idx) {
         WeightMatrix* w = matrices[matrix_idx];
         const kernels::PackedKernel* kernel = kernels::packed_kernel(w->traits->type, level);
-        if (kernel == nullptr || w->packed_kernel != nullptr) continue;
-        bool listed = false;  // twice (tied weights)
-        for (const Job& job : jobs) listed = listed || job.matrix == w;
-        if (listed) continue;
+        if (kernel == nullptr || w->packed_kernel != nullptr) continue;  // or listed twice
+        w->packed_kernel = kernel;  // marks it taken; no forward pass runs before pack returns
         const int64_t n_panels = (w->n_out + kernel->panel_rows - 1) / kernel->panel_rows;
         const size_t bytes = (size_t)n_panels * kernel->panel_bytes(w->n_in);
         jobs.push_back({w, kernel, buffer_bytes, release_source[matrix_idx]});
@@ -78,19 +76,15 @@ uint64_t PackedWeights::pack(const std::vector<WeightMatrix*>& matrices,
     if (jobs.empty()) return 0;
     // One allocation for all: rounding each matrix up to whole huge pages would waste up to
     // 2 MiB per matrix.
-    Buffer buffer;
-    buffer.bytes.reset(allocate_packed(buffer_bytes));
-    buffer.aligned = buffer.bytes.get();
-    uint8_t* base = buffer.aligned;
+    buffers_.emplace_back(allocate_packed(buffer_bytes));
+    uint8_t* base = buffers_.back().get();
     for (Job& job : jobs) job.matrix->packed = base + job.offset;  // filled below
-    buffers_.push_back(std::move(buffer));
     std::atomic<size_t> next{0};
     auto worker = [&] {
         for (size_t job_idx = next++; job_idx < jobs.size(); job_idx = next++) {
             const Job& job = jobs[job_idx];
             WeightMatrix& w = *job.matrix;
             job.kernel->pack(w.n_in, w.data, w.row_bytes, w.n_out, base + job.offset);
-            w.packed_kernel = job.kernel;
             if (job.release) release_pages(w.data, w.row_bytes * (size_t)w.n_out);
         }
     };

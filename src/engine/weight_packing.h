@@ -28,11 +28,8 @@ private:
     struct FreeDeleter {
         void operator()(uint8_t* bytes) const;
     };
-    struct Buffer {
-        std::unique_ptr<uint8_t, FreeDeleter> bytes;  // 2 MiB aligned (huge pages)
-        uint8_t* aligned = nullptr;
-    };
-    std::vector<Buffer> buffers_;
+    // One per pack() call, 2 MiB aligned (huge pages).
+    std::vector<std::unique_ptr<uint8_t, FreeDeleter>> buffers_;
 };
 
 }  // namespace souverain
