@@ -480,10 +480,14 @@ __attribute__((always_inline)) inline void run_chains(Micro& micro, int64_t n_bl
         for (int chain = 0; chain < 4; ++chain) micro.acc[col][chain] = _mm512_setzero_ps();
     int64_t first = 0;
     for (; first + GROUP_BLOCKS <= n_blocks; first += GROUP_BLOCKS) {
-        for (int i = 0; i < 4; ++i) micro.template block<0>(first + i);
-        for (int i = 4; i < 8; ++i) micro.template block<1>(first + i);
-        for (int i = 8; i < 12; ++i) micro.template block<2>(first + i);
-        for (int i = 12; i < 16; ++i) micro.template block<3>(first + i);
+        if constexpr (requires { micro.whole_group(first); }) {
+            micro.whole_group(first);  // the same blocks and chains, in the Micro's own code
+        } else {
+            for (int i = 0; i < 4; ++i) micro.template block<0>(first + i);
+            for (int i = 4; i < 8; ++i) micro.template block<1>(first + i);
+            for (int i = 8; i < 12; ++i) micro.template block<2>(first + i);
+            for (int i = 12; i < 16; ++i) micro.template block<3>(first + i);
+        }
     }
     // The last, partial group: blocks [first, n_blocks), each in its chain.
     for (int64_t block_idx = first; block_idx < n_blocks; ++block_idx) {
@@ -664,11 +668,14 @@ struct PackedQ4_0 {
     using Kind = Q4_0Kind;
     static constexpr size_t LEVEL_BYTES = 4 * 64;
     static constexpr int N_VECTORS = 4;
-    // u of quad `quad` (0..7) of the block at `levels`.
-    static __m512i quad_levels(const uint8_t* levels, int quad) {
+    static constexpr bool NIBBLES = true;
+    // u of quad `quad` (0..7) of the block at `levels`; with `high_in_place`, quads 4-7 give
+    // 16 u (the high nibble where it lies).
+    static __m512i quad_levels(const uint8_t* levels, int quad, bool high_in_place) {
         const __m512i both = _mm512_loadu_si512(levels + 64 * (quad & 3));
-        const __m512i shifted = quad < 4 ? both : _mm512_srli_epi16(both, 4);
-        return _mm512_and_si512(shifted, _mm512_set1_epi8(0x0F));
+        if (quad < 4) return _mm512_and_si512(both, _mm512_set1_epi8(0x0F));
+        if (high_in_place) return _mm512_and_si512(both, _mm512_set1_epi8(char(0xF0)));
+        return _mm512_and_si512(_mm512_srli_epi16(both, 4), _mm512_set1_epi8(0x0F));
     }
     // Vector `vector` of a row's block: the bytes that go into its lane.
     static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
@@ -680,7 +687,8 @@ struct PackedQ8_0 {
     using Kind = Q8_0Kind;
     static constexpr size_t LEVEL_BYTES = 8 * 64;
     static constexpr int N_VECTORS = 8;
-    static __m512i quad_levels(const uint8_t* levels, int quad) {
+    static constexpr bool NIBBLES = false;
+    static __m512i quad_levels(const uint8_t* levels, int quad, bool /*high_in_place*/) {
         return _mm512_loadu_si512(levels + 64 * quad);
     }
     static void lane_bytes(const uint8_t* block, int vector, uint8_t* dst) {
@@ -709,12 +717,41 @@ size_t packed_scale_offset(int64_t block_idx) {
            size_t(block_idx % 2) * PACKED_SCALE_BYTES;
 }
 
+// sum + u . (the 4 bytes at a, in every lane): vpdpbusd with its embedded-broadcast operand.
+// GCC 12 keeps _mm512_set1_epi32(load) as a separate vpbroadcastd; folding it removes 8 of the
+// ~40 instructions of a Q4_0 block, which with the other cuts here took one core's decode
+// stream from 0.77-0.84 to 0.99-1.13 of the read loop. `a` needs no alignment.
+__attribute__((always_inline)) inline __m512i dpbusd_broadcast(__m512i sum, __m512i u,
+                                                               const uint8_t* a) {
+    using Bytes4 = struct {
+        uint8_t bytes[4];
+    };
+    asm("vpdpbusd %2%{1to16%}, %1, %0"
+        : "+v"(sum)
+        : "v"(u), "m"(*reinterpret_cast<const Bytes4*>(a)));
+    return sum;
+}
+
 template <typename Packed, int NCOLS>
 struct PackedMicro {
     using Act = ActLayout<false>;
-    static constexpr int PARTIALS = NCOLS == 1 ? 4 : NCOLS == 2 ? 2 : 1;
-    // Software prefetch distance into the panel's levels (0: none). Prefetching past the end
-    // of the buffer is harmless (prefetches do not fault).
+    // Q4_0 with one or two columns (decode): a quad's high nibbles enter vpdpbusd as they lie
+    // in the byte (16 x the level, one AND instead of a shift and an AND) into sums of their
+    // own, shifted right by 4 once per block; the integer sum is the same, exactly. With more
+    // columns the extra shift and add per column would cost more than the shifts saved.
+    static constexpr bool SPLIT_HIGH = Packed::NIBBLES && NCOLS <= 2;
+    // One or two columns (decode, and decode of two sequences) stream the panel once for few
+    // instructions per byte: groups unrolled with constant offsets, vpdpbusd with an embedded
+    // broadcast. With 3 or 4 columns the same code ran out of registers (pointers spilled;
+    // 210 against 270 GMAC/s at 64 columns), so prefill keeps run_chains' loops.
+    static constexpr bool FEW_COLUMNS = NCOLS <= 2;
+    // With one or two columns, one accumulator per column would chain 8 dependent vpdpbusd per
+    // block, and decode streams weights behind that latency: the sums are split in two chains
+    // of 4 (for Q4_0 the low and the high nibbles), then added (exact). Four chains cost more
+    // zeroing and adds than they hid.
+    static constexpr int PARTIALS = NCOLS <= 2 ? 2 : 1;
+    // Software prefetch distance into the panel (0: none). Prefetching past the end of the
+    // buffer is harmless (prefetches do not fault).
     static constexpr size_t PREFETCH_BYTES = SOUVERAIN_PACKED_PREFETCH;
 
     const uint8_t* panel;
@@ -722,42 +759,86 @@ struct PackedMicro {
     const ColumnSide* side[NCOLS];
     __m512 acc[NCOLS][4];  // F32 [16 rows] per column and chain
 
-    template <int CHAIN>
-    __attribute__((always_inline)) void block(int64_t block_idx) {
-        const uint8_t* packed = panel + packed_level_offset<Packed>(block_idx);
-        // With few columns, one accumulator per column would chain 8 dependent vpdpbusd per
-        // block, and decode streams weights behind that latency: split it, then add (exact).
-        __m512i isum[NCOLS][PARTIALS];
+    // The block at `levels` (its d at `scales`): block `block_idx` of the panel, the second of
+    // its pair when SECOND. Offsets are compile-time constants in the unrolled group loop.
+    template <int CHAIN, bool SECOND>
+    __attribute__((always_inline)) void block_at(const uint8_t* levels, const uint8_t* scales,
+                                                 int64_t block_idx) {
+        if (PREFETCH_BYTES > 0) {
+            // The block's lines, PREFETCH_BYTES ahead; the second block of a pair also takes
+            // the pair's line of d.
+            constexpr size_t LINES = Packed::LEVEL_BYTES / 64 + (SECOND ? 1 : 0);
+            for (size_t line = 0; line < LINES; ++line)
+                _mm_prefetch(reinterpret_cast<const char*>(levels + PREFETCH_BYTES + 64 * line),
+                             _MM_HINT_T0);
+            // Keeps the prefetches with their block: left free, GCC hoists a whole group's 72
+            // to its start, and that burst held one core's stream to 0.75 of the read loop.
+            asm volatile("");
+        }
+        __m512i isum[NCOLS][PARTIALS];  // I32 [16 rows] partial sums per column
         for (int col = 0; col < NCOLS; ++col) {
             isum[col][0] = _mm512_set1_epi32(side[col][block_idx].corr);
             for (int part = 1; part < PARTIALS; ++part) isum[col][part] = _mm512_setzero_si512();
         }
-        if (PREFETCH_BYTES > 0) {
-            // The block's lines, PREFETCH_BYTES ahead; the second block of a pair also takes the
-            // pair's line of d.
-            const size_t lines = Packed::LEVEL_BYTES + (block_idx % 2 == 1 ? 64 : 0);
-            for (size_t line = 0; line < lines; line += 64)
-                _mm_prefetch(reinterpret_cast<const char*>(packed + PREFETCH_BYTES + line),
-                             _MM_HINT_T0);
-        }
         for (int quad = 0; quad < 8; ++quad) {
-            const __m512i u = Packed::quad_levels(packed, quad);
+            const __m512i u = Packed::quad_levels(levels, quad, SPLIT_HIGH);
             for (int col = 0; col < NCOLS; ++col) {
                 const uint8_t* a = act_qs[col] + block_idx * Act::BLOCK_BYTES + 4 * quad;
-                __m512i& sum = isum[col][quad % PARTIALS];
-                sum = _mm512_dpbusd_epi32(sum, u, _mm512_set1_epi32(int32_t(load_u32(a))));
+                // SPLIT_HIGH: the low nibbles (quads 0-3) into sum 0, the high ones into sum 1.
+                const int part = SPLIT_HIGH ? quad / 4 : quad % PARTIALS;
+                if constexpr (FEW_COLUMNS) {
+                    isum[col][part] = dpbusd_broadcast(isum[col][part], u, a);
+                } else {
+                    isum[col][part] = _mm512_dpbusd_epi32(
+                        isum[col][part], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+                }
             }
         }
-        const __m512 w_d =
-            _mm512_cvtph_ps(load_256(panel + packed_scale_offset<Packed>(block_idx)));
+        const __m512 w_d = _mm512_cvtph_ps(load_256(scales));
         for (int col = 0; col < NCOLS; ++col) {
-            __m512i total = isum[col][0];
-            for (int part = 1; part < PARTIALS; ++part)
-                total = _mm512_add_epi32(total, isum[col][part]);
+            __m512i total;
+            if constexpr (SPLIT_HIGH) {
+                static_assert(PARTIALS == 2);
+                total = _mm512_add_epi32(isum[col][0], _mm512_srai_epi32(isum[col][1], 4));
+            } else {
+                total = isum[col][0];
+                for (int part = 1; part < PARTIALS; ++part)
+                    total = _mm512_add_epi32(total, isum[col][part]);
+            }
             const __m512 x = _mm512_cvtepi32_ps(total);
             const __m512 scale = _mm512_mul_ps(w_d, _mm512_set1_ps(side[col][block_idx].d));
             acc[col][CHAIN] = _mm512_fmadd_ps(x, scale, acc[col][CHAIN]);
         }
+    }
+
+    template <int CHAIN>
+    __attribute__((always_inline)) void block(int64_t block_idx) {
+        const uint8_t* levels = panel + packed_level_offset<Packed>(block_idx);
+        const uint8_t* scales = panel + packed_scale_offset<Packed>(block_idx);
+        if (block_idx % 2 == 0)
+            block_at<CHAIN, false>(levels, scales, block_idx);
+        else
+            block_at<CHAIN, true>(levels, scales, block_idx);
+    }
+
+    // Block I (0..15) of the group starting at block `first` (a multiple of 16), whose pairs
+    // start at `group`.
+    template <int I>
+    __attribute__((always_inline)) void group_block(const uint8_t* group, int64_t first) {
+        constexpr size_t PAIR = PACKED_PAIR_BYTES<Packed>;
+        constexpr size_t LEVELS = (I / 2) * PAIR + (I % 2) * Packed::LEVEL_BYTES;
+        constexpr size_t SCALES = (I / 2) * PAIR + 2 * Packed::LEVEL_BYTES +
+                                  (I % 2) * PACKED_SCALE_BYTES;
+        block_at<I / 4, I % 2 == 1>(group + LEVELS, group + SCALES, first + I);
+        if constexpr (I + 1 < GROUP_BLOCKS) group_block<I + 1>(group, first);
+    }
+
+    // With few columns run_chains takes whole groups here, unrolled, so that every offset into
+    // the panel is a constant: block I of the group at `first` advances chain I / 4, as there.
+    void whole_group(int64_t first)
+        requires FEW_COLUMNS
+    {
+        group_block<0>(panel + size_t(first / 2) * PACKED_PAIR_BYTES<Packed>, first);
     }
 
     void run(int64_t n_blocks, __m512* result) { run_chains<NCOLS>(*this, n_blocks, result); }
