@@ -4,49 +4,14 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/attention_tile.h"
+
 namespace souverain {
 
 namespace {
 
 constexpr int64_t kQueryBlock = 16;  // query tokens per task
 constexpr int64_t kKvTile = 64;      // cache positions per tile
-
-// The two inner loops, cloned for AVX-512, AVX2 and baseline x86-64 and picked by the loader
-// (ifunc) from what the CPU reports. `omp simd` lets the compiler reorder the reduction.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SOUVERAIN_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SOUVERAIN_SIMD_CLONES
-#endif
-
-// scores[pos] = scale * (q . k_tile[pos]) for the n_pos keys of a tile (F32 [head_dim, n_pos]).
-SOUVERAIN_SIMD_CLONES
-void tile_scores(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim, float scale,
-                 float* scores) {
-    for (int64_t pos = 0; pos < n_pos; ++pos) {
-        const float* k_row = k_tile + pos * head_dim;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) sum += q[dim_idx] * k_row[dim_idx];
-        scores[pos] = sum * scale;
-    }
-}
-
-// acc = acc * correction + sum over the tile's positions of weights[pos] * v_tile[pos]: one
-// call per tile and query row (decode spends its attention time here at long contexts).
-SOUVERAIN_SIMD_CLONES
-void tile_accumulate(float* acc, float correction, const float* weights, const float* v_tile,
-                     int64_t n_pos, int64_t head_dim) {
-#pragma omp simd
-    for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx) acc[dim_idx] *= correction;
-    for (int64_t pos = 0; pos < n_pos; ++pos) {
-        const float weight = weights[pos];
-        const float* v_row = v_tile + pos * head_dim;
-#pragma omp simd
-        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
-            acc[dim_idx] += weight * v_row[dim_idx];
-    }
-}
 
 // One task: query tokens [token_begin, token_end) of a segment against one KV head.
 void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t kv_head_idx,
@@ -73,6 +38,7 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
     running_sum.assign((size_t)n_rows, 0.0f);
     scores.resize((size_t)kKvTile);
 
+    const kernels::AttentionTileKernels& tile = kernels::attention_tile_kernels_best();
     const int64_t n_kv = pos0 + token_end;  // positions the last token of the block sees
     for (int64_t tile_begin = 0; tile_begin < n_kv; tile_begin += kKvTile) {
         const int64_t tile_end = std::min(n_kv, tile_begin + kKvTile);
@@ -89,7 +55,7 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
             if (visible_end <= tile_begin) continue;
             const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
             const int64_t n_visible = visible_end - tile_begin;
-            tile_scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
+            tile.scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
             float tile_max = -INFINITY;
             for (int64_t pos = 0; pos < n_visible; ++pos)
                 tile_max = std::max(tile_max, scores[(size_t)pos]);
@@ -105,7 +71,7 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
                 tile_sum += weight;
             }
             row_sum = row_sum * correction + tile_sum;
-            tile_accumulate(acc.data() + row_idx * head_dim, correction, scores.data(),
+            tile.accumulate(acc.data() + row_idx * head_dim, correction, scores.data(),
                             v_tile.data(), n_visible, head_dim);
             row_max = new_max;
         }

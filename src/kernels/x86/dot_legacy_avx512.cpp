@@ -723,9 +723,7 @@ size_t packed_scale_offset(int64_t block_idx) {
 // stream from 0.77-0.84 to 0.99-1.13 of the read loop. `a` needs no alignment.
 __attribute__((always_inline)) inline __m512i dpbusd_broadcast(__m512i sum, __m512i u,
                                                                const uint8_t* a) {
-    using Bytes4 = struct {
-        uint8_t bytes[4];
-    };
+    using Bytes4 = struct { uint8_t bytes[4]; };
     asm("vpdpbusd %2%{1to16%}, %1, %0"
         : "+v"(sum)
         : "v"(u), "m"(*reinterpret_cast<const Bytes4*>(a)));
@@ -789,8 +787,8 @@ struct PackedMicro {
                 if constexpr (FEW_COLUMNS) {
                     isum[col][part] = dpbusd_broadcast(isum[col][part], u, a);
                 } else {
-                    isum[col][part] = _mm512_dpbusd_epi32(
-                        isum[col][part], u, _mm512_set1_epi32(int32_t(load_u32(a))));
+                    isum[col][part] = _mm512_dpbusd_epi32(isum[col][part], u,
+                                                          _mm512_set1_epi32(int32_t(load_u32(a))));
                 }
             }
         }
@@ -827,17 +825,15 @@ struct PackedMicro {
     __attribute__((always_inline)) void group_block(const uint8_t* group, int64_t first) {
         constexpr size_t PAIR = PACKED_PAIR_BYTES<Packed>;
         constexpr size_t LEVELS = (I / 2) * PAIR + (I % 2) * Packed::LEVEL_BYTES;
-        constexpr size_t SCALES = (I / 2) * PAIR + 2 * Packed::LEVEL_BYTES +
-                                  (I % 2) * PACKED_SCALE_BYTES;
+        constexpr size_t SCALES =
+            (I / 2) * PAIR + 2 * Packed::LEVEL_BYTES + (I % 2) * PACKED_SCALE_BYTES;
         block_at<I / 4, I % 2 == 1>(group + LEVELS, group + SCALES, first + I);
         if constexpr (I + 1 < GROUP_BLOCKS) group_block<I + 1>(group, first);
     }
 
     // With few columns run_chains takes whole groups here, unrolled, so that every offset into
     // the panel is a constant: block I of the group at `first` advances chain I / 4, as there.
-    void whole_group(int64_t first)
-        requires FEW_COLUMNS
-    {
+    void whole_group(int64_t first) requires FEW_COLUMNS {
         group_block<0>(panel + size_t(first / 2) * PACKED_PAIR_BYTES<Packed>, first);
     }
 

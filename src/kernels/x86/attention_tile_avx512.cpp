@@ -1,0 +1,131 @@
+// AVX-512 versions of the attention tile loops (kernels/attention_tile.h); compiled with the
+// AVX-512 flags and called only when the CPU has them. head_dim must be a multiple of 16 for
+// the vector paths; other sizes take the portable twins.
+//
+// Scores: the portable loop ends every query-key product with a horizontal sum, as many
+// instructions again as the product itself at head_dim 128. Here 16 positions keep their
+// products as 16 vectors, and one transposing reduction (15 adds, 14 shuffles) turns them into
+// the 16 scores. Accumulation keeps a 64-float slice of the output in registers across all the
+// tile's positions, instead of loading and storing it once per position.
+//
+// GCC 12's AVX-512 headers trip its own -Wuninitialized (GCC bug 105593, fixed in GCC 13).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cstdint>
+
+namespace souverain::kernels {
+
+void tile_scores_portable(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
+                          float scale, float* scores);
+void tile_accumulate_portable(float* acc, float correction, const float* weights,
+                              const float* v_tile, int64_t n_pos, int64_t head_dim);
+
+namespace {
+
+// Elementwise products of q and one key, summed over the head's 16-float slices: the key's
+// score is the sum of the 16 lanes. F32 [16]
+__m512 partial_dot(const float* q, const float* k_row, int64_t n_vec) {
+    __m512 sum = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(k_row));
+    for (int64_t vec_idx = 1; vec_idx < n_vec; ++vec_idx)
+        sum = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * vec_idx),
+                              _mm512_loadu_ps(k_row + 16 * vec_idx), sum);
+    return sum;
+}
+
+// Lane j of the result = the sum of the 16 lanes of part[j].
+__m512 transpose_sum16(const __m512* part) {
+    __m512 pairs[8];  // 128-bit lane L: [a0+a2, b0+b2, a1+a3, b1+b3] of part 2i (a), 2i+1 (b)
+    for (int idx = 0; idx < 8; ++idx) {
+        pairs[idx] = _mm512_add_ps(_mm512_unpacklo_ps(part[2 * idx], part[2 * idx + 1]),
+                                   _mm512_unpackhi_ps(part[2 * idx], part[2 * idx + 1]));
+    }
+    __m512 quads[4];  // 128-bit lane L: lane L's sums of parts 4i .. 4i + 3
+    for (int idx = 0; idx < 4; ++idx) {
+        const __m512d low = _mm512_castps_pd(pairs[2 * idx]);
+        const __m512d high = _mm512_castps_pd(pairs[2 * idx + 1]);
+        quads[idx] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(low, high)),
+                                   _mm512_castpd_ps(_mm512_unpackhi_pd(low, high)));
+    }
+    // Sum the four 128-bit lanes: result lane k = parts 4k .. 4k + 3.
+    const __m512 halves01 = _mm512_add_ps(_mm512_shuffle_f32x4(quads[0], quads[1], 0x88),
+                                          _mm512_shuffle_f32x4(quads[0], quads[1], 0xDD));
+    const __m512 halves23 = _mm512_add_ps(_mm512_shuffle_f32x4(quads[2], quads[3], 0x88),
+                                          _mm512_shuffle_f32x4(quads[2], quads[3], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(halves01, halves23, 0x88),
+                         _mm512_shuffle_f32x4(halves01, halves23, 0xDD));
+}
+
+}  // namespace
+
+void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
+                        float scale, float* scores) {
+    if (head_dim % 16 != 0) {
+        tile_scores_portable(q, k_tile, n_pos, head_dim, scale, scores);
+        return;
+    }
+    const int64_t n_vec = head_dim / 16;
+    const __m512 scale_vec = _mm512_set1_ps(scale);
+    for (int64_t first = 0; first < n_pos; first += 16) {
+        const int64_t n_here = n_pos - first < 16 ? n_pos - first : 16;
+        __m512 part[16];
+        for (int64_t pos = 0; pos < 16; ++pos) {
+            part[pos] = pos < n_here ? partial_dot(q, k_tile + (first + pos) * head_dim, n_vec)
+                                     : _mm512_setzero_ps();
+        }
+        const __mmask16 valid = __mmask16((1u << n_here) - 1);
+        _mm512_mask_storeu_ps(scores + first, valid,
+                              _mm512_mul_ps(transpose_sum16(part), scale_vec));
+    }
+}
+
+void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
+                            int64_t n_pos, int64_t head_dim) {
+    if (head_dim % 16 != 0) {
+        tile_accumulate_portable(acc, correction, weights, v_tile, n_pos, head_dim);
+        return;
+    }
+    const __m512 correction_vec = _mm512_set1_ps(correction);
+    // Slices of up to 4 vectors; two sets of sums (even and odd positions) hide the FMA
+    // latency, and are added at the end.
+    for (int64_t first_dim = 0; first_dim < head_dim; first_dim += 64) {
+        const int n_vec = head_dim - first_dim < 64 ? int((head_dim - first_dim) / 16) : 4;
+        __m512 even[4], odd[4];
+        for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
+            even[vec_idx] =
+                _mm512_mul_ps(_mm512_loadu_ps(acc + first_dim + 16 * vec_idx), correction_vec);
+            odd[vec_idx] = _mm512_setzero_ps();
+        }
+        const float* v_slice = v_tile + first_dim;
+        int64_t pos = 0;
+        for (; pos + 2 <= n_pos; pos += 2) {
+            const __m512 weight_even = _mm512_set1_ps(weights[pos]);
+            const __m512 weight_odd = _mm512_set1_ps(weights[pos + 1]);
+            const float* row_even = v_slice + pos * head_dim;
+            const float* row_odd = row_even + head_dim;
+            for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
+                even[vec_idx] = _mm512_fmadd_ps(
+                    weight_even, _mm512_loadu_ps(row_even + 16 * vec_idx), even[vec_idx]);
+                odd[vec_idx] = _mm512_fmadd_ps(weight_odd, _mm512_loadu_ps(row_odd + 16 * vec_idx),
+                                               odd[vec_idx]);
+            }
+        }
+        if (pos < n_pos) {
+            const __m512 weight = _mm512_set1_ps(weights[pos]);
+            const float* row = v_slice + pos * head_dim;
+            for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
+                even[vec_idx] =
+                    _mm512_fmadd_ps(weight, _mm512_loadu_ps(row + 16 * vec_idx), even[vec_idx]);
+            }
+        }
+        for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
+            _mm512_storeu_ps(acc + first_dim + 16 * vec_idx,
+                             _mm512_add_ps(even[vec_idx], odd[vec_idx]));
+        }
+    }
+}
+
+}  // namespace souverain::kernels
