@@ -10,8 +10,9 @@ namespace souverain {
 
 namespace {
 
-constexpr int64_t kQueryBlock = 16;  // query tokens per task
-constexpr int64_t kKvTile = 64;      // cache positions per tile
+constexpr int64_t kQueryBlock = 16;     // query tokens per task
+constexpr int64_t kKvTile = 64;         // cache positions per tile
+constexpr int64_t kInPlaceRowsMax = 8;  // query rows up to which F16 tiles are read in place
 
 // One task: query tokens [token_begin, token_end) of a segment against one KV head.
 void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t kv_head_idx,
@@ -39,14 +40,22 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
     scores.resize((size_t)kKvTile);
 
     const kernels::AttentionTileKernels& tile = kernels::attention_tile_kernels_best();
+    // With few query rows (decode: one token's heads of a group) an F16 cache is read in place
+    // by the kernels, which widen as they load. With many (prefill) widening each tile to F32
+    // once and sharing it is cheaper. Both give the same bits (kernels/attention_tile.h).
+    const bool f16_in_place = cache.type() == KvCacheType::F16 && n_rows <= kInPlaceRowsMax;
+    const size_t row_stride = (size_t)cache.n_embd_kv();
     const int64_t n_kv = pos0 + token_end;  // positions the last token of the block sees
     for (int64_t tile_begin = 0; tile_begin < n_kv; tile_begin += kKvTile) {
         const int64_t tile_end = std::min(n_kv, tile_begin + kKvTile);
-        for (int64_t pos = tile_begin; pos < tile_end; ++pos) {
-            float* k_row = k_tile.data() + (pos - tile_begin) * head_dim;
-            float* v_row = v_tile.data() + (pos - tile_begin) * head_dim;
-            cache.load_k_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, k_row);
-            cache.load_v_part(layer_idx, pos, kv_head_idx * head_dim, head_dim, v_row);
+        const int64_t head_offset = kv_head_idx * head_dim;
+        if (!f16_in_place) {
+            for (int64_t pos = tile_begin; pos < tile_end; ++pos) {
+                float* k_row = k_tile.data() + (pos - tile_begin) * head_dim;
+                float* v_row = v_tile.data() + (pos - tile_begin) * head_dim;
+                cache.load_k_part(layer_idx, pos, head_offset, head_dim, k_row);
+                cache.load_v_part(layer_idx, pos, head_offset, head_dim, v_row);
+            }
         }
         for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {
             const int64_t token_idx = token_begin + row_idx / group;
@@ -55,7 +64,12 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
             if (visible_end <= tile_begin) continue;
             const float* q_row = q + token_idx * n_embd + head_idx * head_dim;
             const int64_t n_visible = visible_end - tile_begin;
-            tile.scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
+            if (f16_in_place) {
+                tile.scores_f16(q_row, cache.k_f16(layer_idx, tile_begin, head_offset), row_stride,
+                                n_visible, head_dim, scale, scores.data());
+            } else {
+                tile.scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
+            }
             float tile_max = -INFINITY;
             for (int64_t pos = 0; pos < n_visible; ++pos)
                 tile_max = std::max(tile_max, scores[(size_t)pos]);
@@ -71,8 +85,15 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
                 tile_sum += weight;
             }
             row_sum = row_sum * correction + tile_sum;
-            tile.accumulate(acc.data() + row_idx * head_dim, correction, scores.data(),
-                            v_tile.data(), n_visible, head_dim);
+            float* acc_row = acc.data() + row_idx * head_dim;
+            if (f16_in_place) {
+                tile.accumulate_f16(acc_row, correction, scores.data(),
+                                    cache.v_f16(layer_idx, tile_begin, head_offset), row_stride,
+                                    n_visible, head_dim);
+            } else {
+                tile.accumulate(acc_row, correction, scores.data(), v_tile.data(), n_visible,
+                                head_dim);
+            }
             row_max = new_max;
         }
     }

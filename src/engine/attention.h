@@ -3,8 +3,9 @@
 // tile with an online softmax (running max and sum per query), so the full score matrix of
 // a long context is never materialized: memory is O(tile), not O(n_ctx) per query.
 //
-// Work is split into tasks of (block of query tokens, KV head): a task converts each tile of
-// its KV head's keys and values to F32 once and reuses it for every query token of the block
+// Work is split into tasks of (block of query tokens, KV head). An F16 cache is read in place
+// by the tile kernels (kernels/attention_tile.h), which widen as they load; a task converts
+// each tile of other cache types to F32 once and reuses it for every query token of the block
 // and every query head of the group.
 #include <cstdint>
 

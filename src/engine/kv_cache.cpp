@@ -1,5 +1,6 @@
 #include "engine/kv_cache.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "engine/tensor_type.h"
@@ -98,6 +99,17 @@ void KvCache::load_part(const std::vector<uint8_t>& buf, int64_t pos, int64_t of
                 ->to_float(row + *tensor_row_bytes(TensorType::Q8_0, offset), dst, n);
             return;
     }
+}
+
+const uint16_t* KvCache::k_f16(int layer_idx, int64_t pos, int64_t offset) const {
+    assert(type_ == KvCacheType::F16);
+    return reinterpret_cast<const uint16_t*>(k_[layer_idx].data() + (size_t)pos * row_bytes_) +
+           offset;
+}
+const uint16_t* KvCache::v_f16(int layer_idx, int64_t pos, int64_t offset) const {
+    assert(type_ == KvCacheType::F16);
+    return reinterpret_cast<const uint16_t*>(v_[layer_idx].data() + (size_t)pos * row_bytes_) +
+           offset;
 }
 
 void KvCache::load_k(int layer_idx, int64_t pos, float* dst) const {

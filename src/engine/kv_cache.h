@@ -44,6 +44,12 @@ public:
     void load_k_part(int layer_idx, int64_t pos, int64_t offset, int64_t n, float* dst) const;
     void load_v_part(int layer_idx, int64_t pos, int64_t offset, int64_t n, float* dst) const;
 
+    // The stored halfs of element `offset` of row `pos`, read in place (type() == F16 only):
+    // consecutive positions are n_embd_kv() halfs apart. Attention reads F16 keys and values
+    // this way, widening them inside its kernels instead of copying them to F32 first.
+    const uint16_t* k_f16(int layer_idx, int64_t pos, int64_t offset) const;
+    const uint16_t* v_f16(int layer_idx, int64_t pos, int64_t offset) const;
+
     // Marks positions [0, n) as valid after a forward pass wrote them.
     void set_n_past(int64_t n) { n_past_ = n; }
     void clear() { n_past_ = 0; }

@@ -1,5 +1,9 @@
 #include "kernels/attention_tile.h"
 
+#include <vector>
+
+#include "kernels/generic/fp16.h"
+
 namespace souverain::kernels {
 
 #if defined(__x86_64__)
@@ -8,6 +12,11 @@ void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int6
                         float scale, float* scores);
 void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
                             int64_t n_pos, int64_t head_dim);
+void tile_scores_f16_avx512(const float* q, const uint16_t* k_rows, size_t row_stride,
+                            int64_t n_pos, int64_t head_dim, float scale, float* scores);
+void tile_accumulate_f16_avx512(float* acc, float correction, const float* weights,
+                                const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                int64_t head_dim);
 #endif
 
 // Cloned for AVX2 and baseline x86-64 and picked by the loader (ifunc) from what the CPU
@@ -44,10 +53,41 @@ void tile_accumulate_portable(float* acc, float correction, const float* weights
     }
 }
 
+namespace {
+
+// The rows widened into an F32 tile (the portable F16 twins: exactly the F32 arithmetic).
+const float* widen_rows(const uint16_t* rows, size_t row_stride, int64_t n_pos, int64_t head_dim) {
+    thread_local std::vector<float> tile;
+    tile.resize(size_t(n_pos * head_dim));
+    for (int64_t pos = 0; pos < n_pos; ++pos) {
+        for (int64_t dim_idx = 0; dim_idx < head_dim; ++dim_idx)
+            tile[size_t(pos * head_dim + dim_idx)] = fp16_to_fp32(rows[pos * row_stride + dim_idx]);
+    }
+    return tile.data();
+}
+
+}  // namespace
+
+void tile_scores_f16_portable(const float* q, const uint16_t* k_rows, size_t row_stride,
+                              int64_t n_pos, int64_t head_dim, float scale, float* scores) {
+    tile_scores_portable(q, widen_rows(k_rows, row_stride, n_pos, head_dim), n_pos, head_dim, scale,
+                         scores);
+}
+
+void tile_accumulate_f16_portable(float* acc, float correction, const float* weights,
+                                  const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                  int64_t head_dim) {
+    tile_accumulate_portable(acc, correction, weights,
+                             widen_rows(v_rows, row_stride, n_pos, head_dim), n_pos, head_dim);
+}
+
 const AttentionTileKernels& attention_tile_kernels(KernelLevel level) {
-    static const AttentionTileKernels portable{tile_scores_portable, tile_accumulate_portable};
+    static const AttentionTileKernels portable{tile_scores_portable, tile_accumulate_portable,
+                                               tile_scores_f16_portable,
+                                               tile_accumulate_f16_portable};
 #if defined(__x86_64__)
-    static const AttentionTileKernels avx512{tile_scores_avx512, tile_accumulate_avx512};
+    static const AttentionTileKernels avx512{tile_scores_avx512, tile_accumulate_avx512,
+                                             tile_scores_f16_avx512, tile_accumulate_f16_avx512};
     if (level == KernelLevel::AVX512) return avx512;
 #endif
     (void)level;

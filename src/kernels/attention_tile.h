@@ -26,9 +26,20 @@ using TileScoresFn = void (*)(const float* q, const float* k_tile, int64_t n_pos
 using TileAccumulateFn = void (*)(float* acc, float correction, const float* weights,
                                   const float* v_tile, int64_t n_pos, int64_t head_dim);
 
+// The same over keys or values kept as F16 (an F16 KV cache, read in place): row pos of the
+// tile starts at rows + pos * row_stride (in halfs). At a level, each gives bit for bit what
+// the F32 version gives for the widened tile (widening is exact).
+using TileScoresF16Fn = void (*)(const float* q, const uint16_t* k_rows, size_t row_stride,
+                                 int64_t n_pos, int64_t head_dim, float scale, float* scores);
+using TileAccumulateF16Fn = void (*)(float* acc, float correction, const float* weights,
+                                     const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                     int64_t head_dim);
+
 struct AttentionTileKernels {
     TileScoresFn scores;
     TileAccumulateFn accumulate;
+    TileScoresF16Fn scores_f16;
+    TileAccumulateF16Fn accumulate_f16;
 };
 
 // The kernels of a level (a level the CPU lacks must not be called). SCALAR and AVX2 share the
@@ -43,5 +54,10 @@ void tile_scores_portable(const float* q, const float* k_tile, int64_t n_pos, in
                           float scale, float* scores);
 void tile_accumulate_portable(float* acc, float correction, const float* weights,
                               const float* v_tile, int64_t n_pos, int64_t head_dim);
+void tile_scores_f16_portable(const float* q, const uint16_t* k_rows, size_t row_stride,
+                              int64_t n_pos, int64_t head_dim, float scale, float* scores);
+void tile_accumulate_f16_portable(float* acc, float correction, const float* weights,
+                                  const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                  int64_t head_dim);
 
 }  // namespace souverain::kernels

@@ -11,6 +11,8 @@
 #include <random>
 #include <vector>
 
+#include "kernels/generic/fp16.h"
+
 namespace souverain::kernels {
 namespace {
 
@@ -106,6 +108,42 @@ TEST(AttentionTile, ScoresOfAPrefixTileAreTheLongTilesFirstScores) {
             scores_fn(q.data(), k.data(), n_pos, head_dim, 0.5f, prefix.data());
             for (int64_t pos = 0; pos < n_pos; ++pos)
                 ASSERT_EQ(prefix[(size_t)pos], full[(size_t)pos]) << n_pos << " " << pos;
+        }
+    }
+}
+
+// F16 rows read in place (an F16 KV cache: rows of a head sit n_embd_kv halfs apart) give, at
+// each level, bit for bit what the F32 kernels give on the widened tile.
+TEST(AttentionTile, F16RowsInPlaceEqualTheWidenedTileBitForBit) {
+    std::mt19937 rng(17);
+    for (KernelLevel level : supported_levels()) {
+        SCOPED_TRACE(kernel_level_name(level));
+        const AttentionTileKernels& kernels = attention_tile_kernels(level);
+        for (int64_t head_dim : HEAD_DIMS) {
+            for (int64_t n_pos : {1, 5, 15, 16, 17, 31, 32, 33, 47, 64}) {
+                const size_t stride = size_t(head_dim * 3 + 5);  // other heads between rows
+                std::vector<uint16_t> rows(stride * size_t(n_pos - 1) + size_t(head_dim));
+                for (uint16_t& half : rows)
+                    half = fp32_to_fp16(std::normal_distribution<float>()(rng));
+                std::vector<float> tile(size_t(head_dim * n_pos));
+                for (int64_t pos = 0; pos < n_pos; ++pos)
+                    for (int64_t dim = 0; dim < head_dim; ++dim)
+                        tile[size_t(pos * head_dim + dim)] = fp16_to_fp32(rows[pos * stride + dim]);
+                const std::vector<float> q = random_floats(rng, (size_t)head_dim);
+                std::vector<float> from_tile((size_t)n_pos), in_place((size_t)n_pos);
+                kernels.scores(q.data(), tile.data(), n_pos, head_dim, 0.125f, from_tile.data());
+                kernels.scores_f16(q.data(), rows.data(), stride, n_pos, head_dim, 0.125f,
+                                   in_place.data());
+                ASSERT_EQ(from_tile, in_place) << head_dim << " " << n_pos;
+                std::vector<float> weights = random_floats(rng, (size_t)n_pos);
+                std::vector<float> acc_tile = random_floats(rng, (size_t)head_dim);
+                std::vector<float> acc_in_place = acc_tile;
+                kernels.accumulate(acc_tile.data(), 0.75f, weights.data(), tile.data(), n_pos,
+                                   head_dim);
+                kernels.accumulate_f16(acc_in_place.data(), 0.75f, weights.data(), rows.data(),
+                                       stride, n_pos, head_dim);
+                ASSERT_EQ(acc_tile, acc_in_place) << head_dim << " " << n_pos;
+            }
         }
     }
 }

@@ -6,7 +6,8 @@
 // instructions again as the product itself at head_dim 128. Here 16 positions keep their
 // products as 16 vectors, and one transposing reduction (15 adds, 14 shuffles) turns them into
 // the 16 scores. Accumulation keeps a 64-float slice of the output in registers across all the
-// tile's positions, instead of loading and storing it once per position.
+// tile's positions, instead of loading and storing it once per position. F16 keys and values
+// are widened as they are loaded (vcvtph2ps), with the same sums in the same order as F32.
 //
 // GCC 12's AVX-512 headers trip its own -Wuninitialized (GCC bug 105593, fixed in GCC 13).
 #pragma GCC diagnostic push
@@ -15,6 +16,7 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <cstddef>
 #include <cstdint>
 
 namespace souverain::kernels {
@@ -23,16 +25,29 @@ void tile_scores_portable(const float* q, const float* k_tile, int64_t n_pos, in
                           float scale, float* scores);
 void tile_accumulate_portable(float* acc, float correction, const float* weights,
                               const float* v_tile, int64_t n_pos, int64_t head_dim);
+void tile_scores_f16_portable(const float* q, const uint16_t* k_rows, size_t row_stride,
+                              int64_t n_pos, int64_t head_dim, float scale, float* scores);
+void tile_accumulate_f16_portable(float* acc, float correction, const float* weights,
+                                  const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                  int64_t head_dim);
 
 namespace {
 
+// 16 floats of a row: F32 as they are, F16 widened (exact), so both give the same sums.
+__m512 load16(const float* row) {
+    return _mm512_loadu_ps(row);
+}
+__m512 load16(const uint16_t* row) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)));
+}
+
 // Elementwise products of q and one key, summed over the head's 16-float slices: the key's
 // score is the sum of the 16 lanes. F32 [16]
-__m512 partial_dot(const float* q, const float* k_row, int64_t n_vec) {
-    __m512 sum = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(k_row));
+template <typename T>
+__m512 partial_dot(const float* q, const T* k_row, int64_t n_vec) {
+    __m512 sum = _mm512_mul_ps(_mm512_loadu_ps(q), load16(k_row));
     for (int64_t vec_idx = 1; vec_idx < n_vec; ++vec_idx)
-        sum = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * vec_idx),
-                              _mm512_loadu_ps(k_row + 16 * vec_idx), sum);
+        sum = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * vec_idx), load16(k_row + 16 * vec_idx), sum);
     return sum;
 }
 
@@ -59,21 +74,16 @@ __m512 transpose_sum16(const __m512* part) {
                          _mm512_shuffle_f32x4(halves01, halves23, 0xDD));
 }
 
-}  // namespace
-
-void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
-                        float scale, float* scores) {
-    if (head_dim % 16 != 0) {
-        tile_scores_portable(q, k_tile, n_pos, head_dim, scale, scores);
-        return;
-    }
+template <typename T>
+void scores_rows(const float* q, const T* k_rows, size_t row_stride, int64_t n_pos,
+                 int64_t head_dim, float scale, float* scores) {
     const int64_t n_vec = head_dim / 16;
     const __m512 scale_vec = _mm512_set1_ps(scale);
     for (int64_t first = 0; first < n_pos; first += 16) {
         const int64_t n_here = n_pos - first < 16 ? n_pos - first : 16;
         __m512 part[16];
         for (int64_t pos = 0; pos < 16; ++pos) {
-            part[pos] = pos < n_here ? partial_dot(q, k_tile + (first + pos) * head_dim, n_vec)
+            part[pos] = pos < n_here ? partial_dot(q, k_rows + (first + pos) * row_stride, n_vec)
                                      : _mm512_setzero_ps();
         }
         const __mmask16 valid = __mmask16((1u << n_here) - 1);
@@ -82,15 +92,12 @@ void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int6
     }
 }
 
-void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
-                            int64_t n_pos, int64_t head_dim) {
-    if (head_dim % 16 != 0) {
-        tile_accumulate_portable(acc, correction, weights, v_tile, n_pos, head_dim);
-        return;
-    }
+// Slices of up to 4 vectors; two sets of sums (even and odd positions) hide the FMA latency,
+// and are added at the end.
+template <typename T>
+void accumulate_rows(float* acc, float correction, const float* weights, const T* v_rows,
+                     size_t row_stride, int64_t n_pos, int64_t head_dim) {
     const __m512 correction_vec = _mm512_set1_ps(correction);
-    // Slices of up to 4 vectors; two sets of sums (even and odd positions) hide the FMA
-    // latency, and are added at the end.
     for (int64_t first_dim = 0; first_dim < head_dim; first_dim += 64) {
         const int n_vec = head_dim - first_dim < 64 ? int((head_dim - first_dim) / 16) : 4;
         __m512 even[4], odd[4];
@@ -99,33 +106,70 @@ void tile_accumulate_avx512(float* acc, float correction, const float* weights, 
                 _mm512_mul_ps(_mm512_loadu_ps(acc + first_dim + 16 * vec_idx), correction_vec);
             odd[vec_idx] = _mm512_setzero_ps();
         }
-        const float* v_slice = v_tile + first_dim;
+        const T* v_slice = v_rows + first_dim;
         int64_t pos = 0;
         for (; pos + 2 <= n_pos; pos += 2) {
             const __m512 weight_even = _mm512_set1_ps(weights[pos]);
             const __m512 weight_odd = _mm512_set1_ps(weights[pos + 1]);
-            const float* row_even = v_slice + pos * head_dim;
-            const float* row_odd = row_even + head_dim;
+            const T* row_even = v_slice + pos * row_stride;
+            const T* row_odd = row_even + row_stride;
             for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
-                even[vec_idx] = _mm512_fmadd_ps(
-                    weight_even, _mm512_loadu_ps(row_even + 16 * vec_idx), even[vec_idx]);
-                odd[vec_idx] = _mm512_fmadd_ps(weight_odd, _mm512_loadu_ps(row_odd + 16 * vec_idx),
-                                               odd[vec_idx]);
+                even[vec_idx] =
+                    _mm512_fmadd_ps(weight_even, load16(row_even + 16 * vec_idx), even[vec_idx]);
+                odd[vec_idx] =
+                    _mm512_fmadd_ps(weight_odd, load16(row_odd + 16 * vec_idx), odd[vec_idx]);
             }
         }
         if (pos < n_pos) {
             const __m512 weight = _mm512_set1_ps(weights[pos]);
-            const float* row = v_slice + pos * head_dim;
-            for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
-                even[vec_idx] =
-                    _mm512_fmadd_ps(weight, _mm512_loadu_ps(row + 16 * vec_idx), even[vec_idx]);
-            }
+            const T* row = v_slice + pos * row_stride;
+            for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx)
+                even[vec_idx] = _mm512_fmadd_ps(weight, load16(row + 16 * vec_idx), even[vec_idx]);
         }
         for (int vec_idx = 0; vec_idx < n_vec; ++vec_idx) {
             _mm512_storeu_ps(acc + first_dim + 16 * vec_idx,
                              _mm512_add_ps(even[vec_idx], odd[vec_idx]));
         }
     }
+}
+
+}  // namespace
+
+void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
+                        float scale, float* scores) {
+    if (head_dim % 16 != 0) {
+        tile_scores_portable(q, k_tile, n_pos, head_dim, scale, scores);
+        return;
+    }
+    scores_rows(q, k_tile, size_t(head_dim), n_pos, head_dim, scale, scores);
+}
+
+void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
+                            int64_t n_pos, int64_t head_dim) {
+    if (head_dim % 16 != 0) {
+        tile_accumulate_portable(acc, correction, weights, v_tile, n_pos, head_dim);
+        return;
+    }
+    accumulate_rows(acc, correction, weights, v_tile, size_t(head_dim), n_pos, head_dim);
+}
+
+void tile_scores_f16_avx512(const float* q, const uint16_t* k_rows, size_t row_stride,
+                            int64_t n_pos, int64_t head_dim, float scale, float* scores) {
+    if (head_dim % 16 != 0) {
+        tile_scores_f16_portable(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+        return;
+    }
+    scores_rows(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+}
+
+void tile_accumulate_f16_avx512(float* acc, float correction, const float* weights,
+                                const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
+                                int64_t head_dim) {
+    if (head_dim % 16 != 0) {
+        tile_accumulate_f16_portable(acc, correction, weights, v_rows, row_stride, n_pos, head_dim);
+        return;
+    }
+    accumulate_rows(acc, correction, weights, v_rows, row_stride, n_pos, head_dim);
 }
 
 }  // namespace souverain::kernels
