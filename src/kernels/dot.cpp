@@ -199,12 +199,22 @@ KernelLevel best_kernel_level() {
 
 const PackedKernel* packed_kernel(TensorType weight_type, KernelLevel level) {
 #if defined(__x86_64__)
-    static const PackedKernel PACKED_Q4_0_AVX512 = {16, packed_q4_0_avx512_panel_bytes,
-                                                    pack_q4_0_avx512, gemm_packed_q4_0_q8_0_avx512,
-                                                    gemm_packed_q4_0_q8_0_avx512_scratch};
-    static const PackedKernel PACKED_Q8_0_AVX512 = {16, packed_q8_0_avx512_panel_bytes,
-                                                    pack_q8_0_avx512, gemm_packed_q8_0_q8_0_avx512,
-                                                    gemm_packed_q8_0_q8_0_avx512_scratch};
+    static const PackedKernel PACKED_Q4_0_AVX512 = {16,
+                                                    packed_q4_0_avx512_panel_bytes,
+                                                    pack_q4_0_avx512,
+                                                    gemm_packed_q4_0_q8_0_avx512,
+                                                    gemm_packed_q4_0_q8_0_avx512_scratch,
+                                                    gemm_packed_q4_0_q8_0_avx512_scratch,
+                                                    prepare_q4_0_avx512,
+                                                    gemm_packed_q4_0_q8_0_avx512_prepared};
+    static const PackedKernel PACKED_Q8_0_AVX512 = {16,
+                                                    packed_q8_0_avx512_panel_bytes,
+                                                    pack_q8_0_avx512,
+                                                    gemm_packed_q8_0_q8_0_avx512,
+                                                    gemm_packed_q8_0_q8_0_avx512_scratch,
+                                                    gemm_packed_q8_0_q8_0_avx512_scratch,
+                                                    prepare_q8_0_avx512,
+                                                    gemm_packed_q8_0_q8_0_avx512_prepared};
     if (level == KernelLevel::AVX512 && weight_type == TensorType::Q4_0) return &PACKED_Q4_0_AVX512;
     if (level == KernelLevel::AVX512 && weight_type == TensorType::Q8_0) return &PACKED_Q8_0_AVX512;
 #endif

@@ -97,6 +97,15 @@ struct PackedKernel {
     void (*gemm)(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
                  int64_t n_cols, float* out, size_t out_stride, void* scratch);
     size_t (*scratch_bytes)(int64_t n, int64_t n_cols);
+    // gemm in two steps, for a caller that splits one activation's rows over many calls
+    // (decode): prepare derives per-column data from the activations once, into side_bytes(n,
+    // n_cols) bytes (any alignment), and gemm_prepared then computes exactly what gemm would.
+    // gemm_prepared only reads `side`, so concurrent calls may share it.
+    size_t (*side_bytes)(int64_t n, int64_t n_cols);
+    void (*prepare)(int64_t n, const void* act, size_t act_stride, int64_t n_cols, void* side);
+    void (*gemm_prepared)(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                          size_t act_stride, int64_t n_cols, const void* side, float* out,
+                          size_t out_stride);
 };
 
 // The packed layout of a weight type at a level, or nullptr where the level has none. The

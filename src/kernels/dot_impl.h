@@ -86,14 +86,19 @@ SOUVERAIN_DECLARE_GEMM(gemm_q6_k_q8_k_avx512);
 #undef SOUVERAIN_DECLARE_GEMM
 
 // Packed Q4_0 and Q8_0 for AVX-512 (PackedKernel, dot.h).
-#define SOUVERAIN_DECLARE_PACKED(type, gemm_name)                                        \
-    size_t packed_##type##_avx512_panel_bytes(int64_t n);                                \
-    void pack_##type##_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows, \
-                              void* dst);                                                \
-    void gemm_name(int64_t n, const void* panels, int64_t n_rows, const void* act,       \
-                   size_t act_stride, int64_t n_cols, float* out, size_t out_stride,     \
-                   void* scratch);                                                       \
-    size_t gemm_name##_scratch(int64_t n, int64_t n_cols)
+#define SOUVERAIN_DECLARE_PACKED(type, gemm_name)                                               \
+    size_t packed_##type##_avx512_panel_bytes(int64_t n);                                       \
+    void pack_##type##_avx512(int64_t n, const void* w, size_t w_stride, int64_t n_rows,        \
+                              void* dst);                                                       \
+    void gemm_name(int64_t n, const void* panels, int64_t n_rows, const void* act,              \
+                   size_t act_stride, int64_t n_cols, float* out, size_t out_stride,            \
+                   void* scratch);                                                              \
+    size_t gemm_name##_scratch(int64_t n, int64_t n_cols);                                      \
+    void prepare_##type##_avx512(int64_t n, const void* act, size_t act_stride, int64_t n_cols, \
+                                 void* side);                                                   \
+    void gemm_name##_prepared(int64_t n, const void* panels, int64_t n_rows, const void* act,   \
+                              size_t act_stride, int64_t n_cols, const void* side, float* out,  \
+                              size_t out_stride)
 
 SOUVERAIN_DECLARE_PACKED(q4_0, gemm_packed_q4_0_q8_0_avx512);
 SOUVERAIN_DECLARE_PACKED(q8_0, gemm_packed_q8_0_q8_0_avx512);

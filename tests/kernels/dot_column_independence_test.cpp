@@ -6,6 +6,7 @@
 // single-row, single-column dot.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -198,6 +199,28 @@ TEST(DotColumnIndependence, PackedPanelsEqualSingleDotsBitForBit) {
                 TightBuffer scratch(packed->scratch_bytes(n, shape.n_cols), 1);
                 packed->gemm(n, panels.data(), shape.n_rows, act.data(), act_stride, shape.n_cols,
                              out.data(), out_stride, scratch.data());
+                // The two-step form (decode: side data once, rows in chunks) gives the same bits
+                // for every split of the panels.
+                TightBuffer side(packed->side_bytes(n, shape.n_cols), 2);
+                packed->prepare(n, act.data(), act_stride, shape.n_cols, side.data());
+                const int64_t n_panels_total =
+                    (shape.n_rows + packed->panel_rows - 1) / packed->panel_rows;
+                for (int64_t chunk_panels = 1; chunk_panels <= n_panels_total; ++chunk_panels) {
+                    std::vector<float> chunked(out_stride * shape.n_cols, -1.0f);
+                    for (int64_t first = 0; first < n_panels_total; first += chunk_panels) {
+                        const int64_t row_begin = first * packed->panel_rows;
+                        const int64_t n_rows_chunk =
+                            std::min(shape.n_rows, row_begin + chunk_panels * packed->panel_rows) -
+                            row_begin;
+                        packed->gemm_prepared(n, panels.data() + first * packed->panel_bytes(n),
+                                              n_rows_chunk, act.data(), act_stride, shape.n_cols,
+                                              side.data(), chunked.data() + row_begin, out_stride);
+                    }
+                    ASSERT_EQ(
+                        std::memcmp(chunked.data(), out.data(), chunked.size() * sizeof(float)), 0)
+                        << traits->name << " n=" << n << " rows=" << shape.n_rows
+                        << " cols=" << shape.n_cols << " chunk=" << chunk_panels;
+                }
                 for (int64_t col = 0; col < shape.n_cols; ++col) {
                     for (int64_t row = 0; row < shape.n_rows; ++row) {
                         float alone;

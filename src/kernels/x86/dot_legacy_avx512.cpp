@@ -894,19 +894,32 @@ size_t packed_scratch(int64_t n, int64_t n_cols) {
     return size_t(n_cols) * size_t(n / QK) * sizeof(ColumnSide) + 64;
 }
 
+// The side table in a buffer of packed_scratch bytes: 64-byte aligned inside it.
+ColumnSide* aligned_sides(const void* buffer) {
+    return reinterpret_cast<ColumnSide*>((reinterpret_cast<uintptr_t>(buffer) + 63) &
+                                         ~uintptr_t(63));
+}
+
 template <typename Packed>
-void gemm_packed(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
-                 int64_t n_cols, float* out, size_t out_stride, void* scratch) {
-    if (n_rows <= 0 || n_cols <= 0) return;
+void prepare_packed(int64_t n, const void* act, size_t act_stride, int64_t n_cols, void* side) {
     const int64_t n_blocks = n / QK;
-    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
-    ColumnSide* sides =
-        reinterpret_cast<ColumnSide*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
+    ColumnSide* sides = aligned_sides(side);
     const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
     for (int64_t col = 0; col < n_cols; ++col) {
         prepare_side<typename Packed::Kind>(act_bytes + col * act_stride, n_blocks,
                                             sides + col * n_blocks);
     }
+}
+
+template <typename Packed>
+void gemm_packed_prepared(int64_t n, const void* panels, int64_t n_rows, const void* act,
+                          size_t act_stride, int64_t n_cols, const void* side, float* out,
+                          size_t out_stride) {
+    if (n_rows <= 0 || n_cols <= 0) return;
+    const int64_t n_blocks = n / QK;
+    const size_t panel_bytes = packed_panel_bytes<Packed>(n);
+    const ColumnSide* sides = aligned_sides(side);
+    const uint8_t* act_bytes = static_cast<const uint8_t*>(act);
     for (int64_t row_begin = 0; row_begin < n_rows; row_begin += PANEL_ROWS) {
         const uint8_t* panel =
             static_cast<const uint8_t*>(panels) + size_t(row_begin / PANEL_ROWS) * panel_bytes;
@@ -937,6 +950,15 @@ void gemm_packed(int64_t n, const void* panels, int64_t n_rows, const void* act,
     }
 }
 
+template <typename Packed>
+void gemm_packed(int64_t n, const void* panels, int64_t n_rows, const void* act, size_t act_stride,
+                 int64_t n_cols, float* out, size_t out_stride, void* scratch) {
+    if (n_rows <= 0 || n_cols <= 0) return;
+    prepare_packed<Packed>(n, act, act_stride, n_cols, scratch);
+    gemm_packed_prepared<Packed>(n, panels, n_rows, act, act_stride, n_cols, scratch, out,
+                                 out_stride);
+}
+
 }  // namespace
 
 size_t packed_q4_0_avx512_panel_bytes(int64_t n) {
@@ -953,6 +975,16 @@ void gemm_packed_q4_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows,
 size_t gemm_packed_q4_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
     return packed_scratch(n, n_cols);
 }
+void prepare_q4_0_avx512(int64_t n, const void* act, size_t act_stride, int64_t n_cols,
+                         void* side) {
+    prepare_packed<PackedQ4_0>(n, act, act_stride, n_cols, side);
+}
+void gemm_packed_q4_0_q8_0_avx512_prepared(int64_t n, const void* panels, int64_t n_rows,
+                                           const void* act, size_t act_stride, int64_t n_cols,
+                                           const void* side, float* out, size_t out_stride) {
+    gemm_packed_prepared<PackedQ4_0>(n, panels, n_rows, act, act_stride, n_cols, side, out,
+                                     out_stride);
+}
 
 size_t packed_q8_0_avx512_panel_bytes(int64_t n) {
     return packed_panel_bytes<PackedQ8_0>(n);
@@ -967,6 +999,16 @@ void gemm_packed_q8_0_q8_0_avx512(int64_t n, const void* panels, int64_t n_rows,
 }
 size_t gemm_packed_q8_0_q8_0_avx512_scratch(int64_t n, int64_t n_cols) {
     return packed_scratch(n, n_cols);
+}
+void prepare_q8_0_avx512(int64_t n, const void* act, size_t act_stride, int64_t n_cols,
+                         void* side) {
+    prepare_packed<PackedQ8_0>(n, act, act_stride, n_cols, side);
+}
+void gemm_packed_q8_0_q8_0_avx512_prepared(int64_t n, const void* panels, int64_t n_rows,
+                                           const void* act, size_t act_stride, int64_t n_cols,
+                                           const void* side, float* out, size_t out_stride) {
+    gemm_packed_prepared<PackedQ8_0>(n, panels, n_rows, act, act_stride, n_cols, side, out,
+                                     out_stride);
 }
 
 }  // namespace souverain::kernels
