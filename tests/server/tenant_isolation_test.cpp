@@ -385,15 +385,18 @@ TEST(TenantIsolationTest, RandomRequestsNeverSeeAnotherTenantsData) {
                 std::set<std::string> names;
                 for (const json& base : body["data"]) {
                     names.insert(base["name"].get<std::string>());
-                    if (base["name"] == "shared")
+                    if (base["name"] == "shared") {
                         ASSERT_EQ(base["documents"], me.shared_documents) << context;
+                    }
                 }
                 ASSERT_EQ(names, (std::set<std::string>{"laws", "shared", "private-" + me.marker}))
                     << context;
                 break;
             }
             case Route::GET:
-                if (kb == "shared") ASSERT_EQ(body["documents"], me.shared_documents) << context;
+                if (kb == "shared") {
+                    ASSERT_EQ(body["documents"], me.shared_documents) << context;
+                }
                 break;
             case Route::DOCUMENTS:
                 for (const json& doc : body["data"]) {
@@ -403,8 +406,9 @@ TEST(TenantIsolationTest, RandomRequestsNeverSeeAnotherTenantsData) {
                 break;
             case Route::SEARCH:
                 // Every document of the caller holds its marker: a query with it finds some.
-                if (query.find(me.marker) != std::string::npos)
+                if (query.find(me.marker) != std::string::npos) {
                     ASSERT_FALSE(body["hits"].empty()) << context;
+                }
                 for (const json& hit : body["hits"]) {
                     ASSERT_NE(hit["text"].get<std::string>().find(me.marker), std::string::npos)
                         << context;
