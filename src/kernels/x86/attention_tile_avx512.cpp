@@ -41,8 +41,17 @@ __m512 load16(const uint16_t* row) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)));
 }
 
-// Elementwise products of q and one key, summed over the head's 16-float slices: the key's
-// score is the sum of the 16 lanes. F32 [16]
+// Elementwise products of q (its n_vec slices, in registers) and one key, summed over the
+// slices: the key's score is the sum of the 16 lanes. F32 [16]
+template <typename T>
+__m512 partial_dot(const __m512* q, const T* k_row, int64_t n_vec) {
+    __m512 sum = _mm512_mul_ps(q[0], load16(k_row));
+    for (int64_t vec_idx = 1; vec_idx < n_vec; ++vec_idx)
+        sum = _mm512_fmadd_ps(q[vec_idx], load16(k_row + 16 * vec_idx), sum);
+    return sum;
+}
+
+// The same with q read from memory (any head size): the same sums in the same order.
 template <typename T>
 __m512 partial_dot(const float* q, const T* k_row, int64_t n_vec) {
     __m512 sum = _mm512_mul_ps(_mm512_loadu_ps(q), load16(k_row));
@@ -74,21 +83,46 @@ __m512 transpose_sum16(const __m512* part) {
                          _mm512_shuffle_f32x4(halves01, halves23, 0xDD));
 }
 
-template <typename T>
+// N_VEC: head_dim / 16 as a constant (the common head sizes: q stays in registers and the
+// loops unroll), or 0 for any other multiple of 16 (q reloaded per key). Same sums either way.
+template <int N_VEC, typename T>
 void scores_rows(const float* q, const T* k_rows, size_t row_stride, int64_t n_pos,
                  int64_t head_dim, float scale, float* scores) {
-    const int64_t n_vec = head_dim / 16;
+    const int64_t n_vec = N_VEC > 0 ? N_VEC : head_dim / 16;
+    __m512 q_fixed[N_VEC > 0 ? N_VEC : 1];
+    if constexpr (N_VEC > 0) {
+        for (int vec_idx = 0; vec_idx < N_VEC; ++vec_idx)
+            q_fixed[vec_idx] = _mm512_loadu_ps(q + 16 * vec_idx);
+    }
     const __m512 scale_vec = _mm512_set1_ps(scale);
     for (int64_t first = 0; first < n_pos; first += 16) {
         const int64_t n_here = n_pos - first < 16 ? n_pos - first : 16;
         __m512 part[16];
         for (int64_t pos = 0; pos < 16; ++pos) {
-            part[pos] = pos < n_here ? partial_dot(q, k_rows + (first + pos) * row_stride, n_vec)
-                                     : _mm512_setzero_ps();
+            const T* k_row = k_rows + (first + pos) * row_stride;
+            part[pos] = pos >= n_here ? _mm512_setzero_ps()
+                        : N_VEC > 0   ? partial_dot(q_fixed, k_row, n_vec)
+                                      : partial_dot(q, k_row, n_vec);
         }
         const __mmask16 valid = __mmask16((1u << n_here) - 1);
         _mm512_mask_storeu_ps(scores + first, valid,
                               _mm512_mul_ps(transpose_sum16(part), scale_vec));
+    }
+}
+
+template <typename T>
+void scores_any(const float* q, const T* k_rows, size_t row_stride, int64_t n_pos, int64_t head_dim,
+                float scale, float* scores) {
+    switch (head_dim / 16) {
+        case 4:
+            scores_rows<4>(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+            return;
+        case 8:
+            scores_rows<8>(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+            return;
+        default:
+            scores_rows<0>(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+            return;
     }
 }
 
@@ -141,7 +175,7 @@ void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int6
         tile_scores_portable(q, k_tile, n_pos, head_dim, scale, scores);
         return;
     }
-    scores_rows(q, k_tile, size_t(head_dim), n_pos, head_dim, scale, scores);
+    scores_any(q, k_tile, size_t(head_dim), n_pos, head_dim, scale, scores);
 }
 
 void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
@@ -159,7 +193,7 @@ void tile_scores_f16_avx512(const float* q, const uint16_t* k_rows, size_t row_s
         tile_scores_f16_portable(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
         return;
     }
-    scores_rows(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
+    scores_any(q, k_rows, row_stride, n_pos, head_dim, scale, scores);
 }
 
 void tile_accumulate_f16_avx512(float* acc, float correction, const float* weights,
