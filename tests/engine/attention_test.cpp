@@ -47,11 +47,12 @@ std::vector<float> naive_attention(const std::vector<float>& q, int64_t n_tokens
     return out;
 }
 
-void check_against_naive(int64_t n_tokens, int64_t pos0, int n_threads) {
+void check_against_naive(int64_t n_tokens, int64_t pos0, int n_threads,
+                         KvCacheType cache_type = KvCacheType::F32) {
     const AttentionShape shape{8, 2, 32};
     const int64_t n_embd = shape.n_head * shape.head_dim;
     const int64_t n_embd_kv = shape.n_head_kv * shape.head_dim;
-    KvCache cache(1, pos0 + n_tokens, n_embd_kv, KvCacheType::F32);
+    KvCache cache(1, pos0 + n_tokens, n_embd_kv, cache_type);
     std::mt19937 rng((uint32_t)(n_tokens * 31 + pos0));
     std::normal_distribution<float> normal(0.0f, 2.0f);  // wide scores exercise rescaling
     std::vector<float> k((size_t)n_embd_kv), v((size_t)n_embd_kv);
@@ -68,7 +69,8 @@ void check_against_naive(int64_t n_tokens, int64_t pos0, int n_threads) {
     std::vector<float> expected = naive_attention(q, n_tokens, pos0, cache, shape);
     for (size_t idx = 0; idx < out.size(); ++idx) {
         ASSERT_NEAR(out[idx], expected[idx], 2e-5f * (1.0f + std::fabs(expected[idx])))
-            << "n_tokens " << n_tokens << " pos0 " << pos0 << " idx " << idx;
+            << "n_tokens " << n_tokens << " pos0 " << pos0 << " idx " << idx << " cache "
+            << int(cache_type);
     }
 }
 
@@ -77,6 +79,18 @@ TEST(Attention, TiledOnlineSoftmaxMatchesDirectSoftmax) {
     check_against_naive(1, 200, 2);   // decode over several tiles
     check_against_naive(37, 0, 2);    // prefill spanning query blocks
     check_against_naive(20, 100, 2);  // a chunk appended to an existing context
+}
+
+// The reference reads the cache back as F32 (F16 and Q8_0 rounding included), so it checks how
+// attention reads each type: an F16 cache in place for one token's heads (decode), widened per
+// tile for a prefill block; Q8_0 always widened.
+TEST(Attention, EveryCacheTypeMatchesDirectSoftmaxOverItsStoredValues) {
+    for (KvCacheType type : {KvCacheType::F16, KvCacheType::Q8_0}) {
+        check_against_naive(1, 0, 1, type);
+        check_against_naive(1, 200, 2, type);
+        check_against_naive(37, 0, 2, type);
+        check_against_naive(20, 100, 2, type);
+    }
 }
 
 }  // namespace
