@@ -70,21 +70,12 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
             } else {
                 tile.scores(q_row, k_tile.data(), n_visible, head_dim, scale, scores.data());
             }
-            float tile_max = -INFINITY;
-            for (int64_t pos = 0; pos < n_visible; ++pos)
-                tile_max = std::max(tile_max, scores[(size_t)pos]);
             // Online softmax: rescale what was accumulated under the old maximum.
             float& row_max = running_max[(size_t)row_idx];
             float& row_sum = running_sum[(size_t)row_idx];
-            const float new_max = std::max(row_max, tile_max);
-            const float correction = std::exp(row_max - new_max);  // 0 on the first tile
-            float tile_sum = 0.0f;
-            for (int64_t pos = 0; pos < n_visible; ++pos) {
-                const float weight = std::exp(scores[(size_t)pos] - new_max);
-                scores[(size_t)pos] = weight;
-                tile_sum += weight;
-            }
-            row_sum = row_sum * correction + tile_sum;
+            const kernels::TileSoftmax step = tile.softmax(scores.data(), n_visible, row_max);
+            const float correction = std::exp(row_max - step.max);  // 0 on the first tile
+            row_sum = row_sum * correction + step.sum;
             float* acc_row = acc.data() + row_idx * head_dim;
             if (f16_in_place) {
                 tile.accumulate_f16(acc_row, correction, scores.data(),
@@ -94,7 +85,7 @@ void attend_block(const AttentionSegment& segment, int64_t token_begin, int64_t 
                 tile.accumulate(acc_row, correction, scores.data(), v_tile.data(), n_visible,
                                 head_dim);
             }
-            row_max = new_max;
+            row_max = step.max;
         }
     }
     for (int64_t row_idx = 0; row_idx < n_rows; ++row_idx) {

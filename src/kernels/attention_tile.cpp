@@ -1,5 +1,7 @@
 #include "kernels/attention_tile.h"
 
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "kernels/generic/fp16.h"
@@ -12,6 +14,7 @@ void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int6
                         float scale, float* scores);
 void tile_accumulate_avx512(float* acc, float correction, const float* weights, const float* v_tile,
                             int64_t n_pos, int64_t head_dim);
+TileSoftmax tile_softmax_avx512(float* scores, int64_t n_pos, float running_max);
 void tile_scores_f16_avx512(const float* q, const uint16_t* k_rows, size_t row_stride,
                             int64_t n_pos, int64_t head_dim, float scale, float* scores);
 void tile_accumulate_f16_avx512(float* acc, float correction, const float* weights,
@@ -53,6 +56,17 @@ void tile_accumulate_portable(float* acc, float correction, const float* weights
     }
 }
 
+TileSoftmax tile_softmax_portable(float* scores, int64_t n_pos, float running_max) {
+    float max = running_max;
+    for (int64_t pos = 0; pos < n_pos; ++pos) max = std::max(max, scores[pos]);
+    float sum = 0.0f;
+    for (int64_t pos = 0; pos < n_pos; ++pos) {
+        scores[pos] = std::exp(scores[pos] - max);
+        sum += scores[pos];
+    }
+    return {max, sum};
+}
+
 namespace {
 
 // The rows widened into an F32 tile (the portable F16 twins: exactly the F32 arithmetic).
@@ -84,10 +98,11 @@ void tile_accumulate_f16_portable(float* acc, float correction, const float* wei
 const AttentionTileKernels& attention_tile_kernels(KernelLevel level) {
     static const AttentionTileKernels portable{tile_scores_portable, tile_accumulate_portable,
                                                tile_scores_f16_portable,
-                                               tile_accumulate_f16_portable};
+                                               tile_accumulate_f16_portable, tile_softmax_portable};
 #if defined(__x86_64__)
     static const AttentionTileKernels avx512{tile_scores_avx512, tile_accumulate_avx512,
-                                             tile_scores_f16_avx512, tile_accumulate_f16_avx512};
+                                             tile_scores_f16_avx512, tile_accumulate_f16_avx512,
+                                             tile_softmax_avx512};
     if (level == KernelLevel::AVX512) return avx512;
 #endif
     (void)level;

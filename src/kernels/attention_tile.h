@@ -35,11 +35,21 @@ using TileAccumulateF16Fn = void (*)(float* acc, float correction, const float* 
                                      const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
                                      int64_t head_dim);
 
+// One online-softmax step over a tile's n_pos >= 1 scores: the new maximum
+// m = max(running_max, max(scores)), each score replaced in place by its weight
+// exp(score - m), and the weights' sum.
+struct TileSoftmax {
+    float max;
+    float sum;
+};
+using TileSoftmaxFn = TileSoftmax (*)(float* scores, int64_t n_pos, float running_max);
+
 struct AttentionTileKernels {
     TileScoresFn scores;
     TileAccumulateFn accumulate;
     TileScoresF16Fn scores_f16;
     TileAccumulateF16Fn accumulate_f16;
+    TileSoftmaxFn softmax;
 };
 
 // The kernels of a level (a level the CPU lacks must not be called). SCALAR and AVX2 share the
@@ -54,6 +64,7 @@ void tile_scores_portable(const float* q, const float* k_tile, int64_t n_pos, in
                           float scale, float* scores);
 void tile_accumulate_portable(float* acc, float correction, const float* weights,
                               const float* v_tile, int64_t n_pos, int64_t head_dim);
+TileSoftmax tile_softmax_portable(float* scores, int64_t n_pos, float running_max);
 void tile_scores_f16_portable(const float* q, const uint16_t* k_rows, size_t row_stride,
                               int64_t n_pos, int64_t head_dim, float scale, float* scores);
 void tile_accumulate_f16_portable(float* acc, float correction, const float* weights,

@@ -90,6 +90,52 @@ TEST(AttentionTile, AccumulationEqualsThePortableTwinUpToRounding) {
     }
 }
 
+TEST(AttentionTile, SoftmaxStepEqualsThePortableTwinUpToRounding) {
+    std::mt19937 rng(19);
+    std::normal_distribution<float> normal(0.0f, 30.0f);  // wide: weights down to underflow
+    for (KernelLevel level : supported_levels()) {
+        SCOPED_TRACE(kernel_level_name(level));
+        const TileSoftmaxFn softmax_fn = attention_tile_kernels(level).softmax;
+        for (int64_t n_pos = 1; n_pos <= 66; ++n_pos) {
+            for (float running_max : {-INFINITY, 0.0f, 200.0f}) {
+                std::vector<float> expected((size_t)n_pos);
+                for (float& score : expected) score = normal(rng);
+                std::vector<float> got = expected;
+                const TileSoftmax want = tile_softmax_portable(expected.data(), n_pos, running_max);
+                const TileSoftmax have = softmax_fn(got.data(), n_pos, running_max);
+                ASSERT_EQ(have.max, want.max) << n_pos;
+                for (int64_t pos = 0; pos < n_pos; ++pos) {
+                    ASSERT_NEAR(got[(size_t)pos], expected[(size_t)pos],
+                                3e-7f * expected[(size_t)pos] + 1e-44f)
+                        << "n_pos=" << n_pos << " pos=" << pos;
+                }
+                ASSERT_NEAR(have.sum, want.sum, 1e-6f * want.sum) << n_pos;
+            }
+        }
+    }
+}
+
+// exp over its whole useful range, against std::exp: within 2 ulp, 0 where std::exp underflows
+// to 0 (or to a denormal too small to matter for a softmax weight).
+TEST(AttentionTile, SoftmaxWeightsFollowExpOverTheWholeRange) {
+    for (KernelLevel level : supported_levels()) {
+        SCOPED_TRACE(kernel_level_name(level));
+        const TileSoftmaxFn softmax_fn = attention_tile_kernels(level).softmax;
+        std::vector<float> scores;
+        for (float x = -110.0f; x <= 0.0f; x += 0.0137f) scores.push_back(x);
+        std::vector<float> weights = scores;
+        softmax_fn(weights.data(), (int64_t)weights.size(), 0.0f);
+        for (size_t idx = 0; idx < scores.size(); ++idx) {
+            const float want = std::exp(scores[idx]);
+            if (want < 1e-37f) {
+                ASSERT_LE(weights[idx], 2e-37f) << scores[idx];
+                continue;
+            }
+            ASSERT_NEAR(weights[idx], want, 2.5e-7f * want) << scores[idx];
+        }
+    }
+}
+
 // A query row's scores do not depend on where its tile sits in a longer one: the first n_pos
 // positions of a 64-position tile score as the n_pos-position tile alone (the 16-position
 // groups and the tail are the same code for every row).

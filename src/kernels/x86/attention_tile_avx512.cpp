@@ -19,17 +19,11 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace souverain::kernels {
+// Declarations and plain structs only: no inline function of another file is compiled here
+// with the AVX-512 flags (ODR note in CMakeLists.txt).
+#include "kernels/attention_tile.h"
 
-void tile_scores_portable(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
-                          float scale, float* scores);
-void tile_accumulate_portable(float* acc, float correction, const float* weights,
-                              const float* v_tile, int64_t n_pos, int64_t head_dim);
-void tile_scores_f16_portable(const float* q, const uint16_t* k_rows, size_t row_stride,
-                              int64_t n_pos, int64_t head_dim, float scale, float* scores);
-void tile_accumulate_f16_portable(float* acc, float correction, const float* weights,
-                                  const uint16_t* v_rows, size_t row_stride, int64_t n_pos,
-                                  int64_t head_dim);
+namespace souverain::kernels {
 
 namespace {
 
@@ -167,7 +161,49 @@ void accumulate_rows(float* acc, float correction, const float* weights, const T
     }
 }
 
+// exp(x) for 16 floats, within about 1 ulp of std::exp: x = k ln 2 + r with |r| <= ln 2 / 2,
+// exp(r) from a degree-6 polynomial (Cephes' expf coefficients), times 2^k by vscalefps, which
+// also rounds tiny results to denormals and zero. Below -104 every result is 0, so x is raised
+// to -104 there (keeping k finite); a NaN stays a NaN.
+__m512 exp16(__m512 x) {
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);  // NaN in x: max returns x
+    const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(p, k);
+}
+
 }  // namespace
+
+TileSoftmax tile_softmax_avx512(float* scores, int64_t n_pos, float running_max) {
+    __m512 max_vec = _mm512_set1_ps(running_max);
+    for (int64_t first = 0; first < n_pos; first += 16) {
+        const int64_t left = n_pos - first;
+        const __mmask16 valid = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+        max_vec = _mm512_mask_max_ps(max_vec, valid, max_vec,
+                                     _mm512_maskz_loadu_ps(valid, scores + first));
+    }
+    const float max = _mm512_reduce_max_ps(max_vec);
+    const __m512 shift = _mm512_set1_ps(max);
+    __m512 sum_vec = _mm512_setzero_ps();
+    for (int64_t first = 0; first < n_pos; first += 16) {
+        const int64_t left = n_pos - first;
+        const __mmask16 valid = left >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << left) - 1);
+        const __m512 weights =
+            exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(valid, scores + first), shift));
+        _mm512_mask_storeu_ps(scores + first, valid, weights);
+        sum_vec = _mm512_mask_add_ps(sum_vec, valid, sum_vec, weights);
+    }
+    return {max, _mm512_reduce_add_ps(sum_vec)};
+}
 
 void tile_scores_avx512(const float* q, const float* k_tile, int64_t n_pos, int64_t head_dim,
                         float scale, float* scores) {
