@@ -85,7 +85,9 @@ Corpus make_corpus(const std::string& name, const char* model) {
     corpus.dir = test::make_temp_dir(name);
     corpus.store = storage::open_sqlite_store(corpus.dir).value();
     corpus.kb = *corpus.store->create_kb(storage::kDefaultTenant, "kb");
-    if (model != nullptr) EXPECT_TRUE(set_kb_embedding_model(corpus.dir, corpus.kb.id, model, 1));
+    if (model != nullptr) {
+        EXPECT_TRUE(set_kb_embedding_model(corpus.dir, corpus.kb.id, model, 1));
+    }
     const char* const files[][2] = {
         {"lease.md", "# Lease\n\nThe tenant pays the rent and the landlord returns the deposit."},
         {"court.md", "# Court\n\nAn appeal against the verdict goes to the higher court."},
@@ -106,7 +108,9 @@ Corpus make_corpus(const std::string& name, const char* model) {
 std::optional<DenseBase> open_dense(const Corpus& corpus) {
     Result<std::optional<DenseBase>> dense = DenseBase::open(corpus.dir, corpus.kb.id, {});
     EXPECT_TRUE(dense);
-    if (dense->has_value()) EXPECT_TRUE((*dense)->embed_pending());
+    if (dense->has_value()) {
+        EXPECT_TRUE((*dense)->embed_pending());
+    }
     return std::move(*dense);
 }
 
