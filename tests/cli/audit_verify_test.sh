@@ -7,10 +7,10 @@
 # Usage: bash audit_verify_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-rm -rf "$WORK"
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 n_failed=0
 fail() {
     echo "FAIL: $*"
@@ -20,7 +20,6 @@ if ! command -v sqlite3 >/dev/null; then
     echo "audit_verify_test: the sqlite3 program is missing (scripts/install_deps.sh)"
     exit 1
 fi
-PY=/usr/bin/python3
 
 BASE=$WORK/base
 for i in $(seq 0 9); do

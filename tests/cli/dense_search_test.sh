@@ -9,9 +9,10 @@
 # Usage: bash dense_search_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-rm -rf "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 mkdir -p "$WORK/docs"
 DATA=$WORK/data
 

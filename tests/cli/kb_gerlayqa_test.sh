@@ -7,12 +7,11 @@
 # Usage: bash kb_gerlayqa_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BEIR=$ROOT/../shared/data/gerlayqa/beir
-rm -rf "$WORK"
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
+BEIR=$REPO/../shared/data/gerlayqa/beir
 DATA=$WORK/data
 
 n_failed=0

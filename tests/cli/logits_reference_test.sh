@@ -9,31 +9,21 @@
 # "N passed, M failed"; exits non-zero on any failure. Runs in well under 3 minutes on 2 cores.
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-REF_DIR=$REPO/tests/reference
-VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-llama-spm.gguf
-# Debian's python with python3-numpy, never the one first in PATH.
-PY=/usr/bin/python3
-
 fatal() {
     echo "FAIL: $*" >&2
     echo "0 passed, 1 failed"
     exit 1
 }
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+# Empties WORK: outputs of an earlier run must not stand in for this run's (the negative
+# control reads them).
+test_init "$@"
+REF_DIR=$REPO/tests/reference
+VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-llama-spm.gguf
 [[ -f $VOCAB ]] || fatal "vocabulary file not found: $VOCAB"
-[[ -x $PY ]] || fatal "$PY not found (the reference needs Debian's python3 with python3-numpy)"
-$PY -c "import numpy" 2>/dev/null || fatal "$PY cannot import numpy (install python3-numpy)"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
-# Outputs of an earlier run must not stand in for this run's (the negative control reads them).
-rm -f "$WORK"/*.json "$WORK"/*.log "$WORK"/*.gguf
+require_numpy
 
 # 16 fixed ids: BOS, then ids spread over the 32,000-token vocabulary (repeats included,
 # so that attention sees equal keys at different positions).

@@ -6,11 +6,10 @@
 # Usage: bash model_card_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-rm -rf "$WORK"
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 DATA=$WORK/data
 VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-llama-spm.gguf
 n_failed=0

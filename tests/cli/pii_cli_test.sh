@@ -4,9 +4,10 @@
 # Usage: bash pii_cli_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 n_failed=0
 fail() {
     echo "FAIL: $*"

@@ -4,12 +4,12 @@
 # Usage: bash pii_eval_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 
-/usr/bin/python3 "$ROOT/tests/governance/make_pii_cases.py" "$WORK/pii_cases.jsonl" || exit 1
+/usr/bin/python3 "$REPO/tests/governance/make_pii_cases.py" "$WORK/pii_cases.jsonl" || exit 1
 "$BIN" eval pii --labels "$WORK/pii_cases.jsonl" --errors || exit 1
 "$BIN" eval pii --labels "$WORK/pii_cases.jsonl" --json >"$WORK/scores.json" || exit 1
 

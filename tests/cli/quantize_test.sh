@@ -5,13 +5,12 @@
 #
 #   bash quantize_test.sh <souverain-binary> <work-dir>
 set -u
-BIN=$1
-WORK=$2
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-llama-spm.gguf
-PY=/usr/bin/python3
 TOKENS="1 15043 3186 29892 306 626 263 1243"
-mkdir -p "$WORK" && rm -f "$WORK"/*
 passed=0
 failed=0
 check() {  # check NAME COMMAND...

@@ -5,16 +5,15 @@
 # Usage: bash receipt_verify_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-rm -rf "$WORK"
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 n_failed=0
 fail() {
     echo "FAIL: $*"
     n_failed=$((n_failed + 1))
 }
-PY=/usr/bin/python3
 # Copies FILE to OUT with byte POS xor 1.
 flip() {
     "$PY" -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[2])] ^= 1; open(sys.argv[3], "wb").write(b)' "$1" "$2" "$3"

@@ -7,12 +7,10 @@
 # Usage: bash register_html_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-rm -rf "$WORK"
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)  # Chromium needs absolute paths
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"  # WORK is absolute: Chromium needs absolute paths
 DATA=$WORK/data
 n_failed=0
 fail() {

@@ -13,28 +13,19 @@
 #   bash rerank_reference_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
-REF=$REPO/tests/reference/bert_reference.py
-VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
-PY=/usr/bin/python3
-
 fatal() {
     echo "FAIL: $*" >&2
     echo "0 passed, 1 failed"
     exit 1
 }
-[[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
+REF=$REPO/tests/reference/bert_reference.py
+VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
 [[ -f $VOCAB ]] || fatal "vocabulary file not found: $VOCAB"
-$PY -c "import numpy" 2>/dev/null || fatal "$PY cannot import numpy (install python3-numpy)"
-rm -rf "$WORK"
-mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
+require_numpy
 
 n_passed=0
 n_failed=0

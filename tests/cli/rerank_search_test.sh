@@ -14,18 +14,11 @@
 #   bash rerank_search_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
-PY=/usr/bin/python3
-rm -rf "$WORK"
-mkdir -p "$WORK"
 DATA=$WORK/data
 
 n_failed=0

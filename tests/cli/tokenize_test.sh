@@ -4,11 +4,11 @@
 # Usage: bash tokenize_test.sh <souverain-binary> <work-dir>
 set -u
 
-BIN=$1
-WORK=$2
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DATA=$ROOT/../shared/testdata/vocab
-mkdir -p "$WORK"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
+DATA=$REPO/../shared/testdata/vocab
 
 n_failed=0
 n_passed=0

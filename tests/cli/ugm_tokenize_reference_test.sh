@@ -9,21 +9,12 @@
 #   bash ugm_tokenize_reference_test.sh <souverain-binary> <work-dir>
 set -u
 
-if [[ $# -ne 2 ]]; then
-    echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-    exit 2
-fi
-BIN=$1
-WORK=$2
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=test_lib.sh
+source "$REPO/tests/cli/test_lib.sh"
+test_init "$@"
 REF=$REPO/tests/reference/ugm_reference.py
 SOURCE_VOCAB=$REPO/../shared/testdata/vocab/ggml-vocab-bert-bge.gguf
-PY=/usr/bin/python3
-
-[[ -x $BIN ]] || { echo "FAIL: no binary $BIN"; exit 1; }
-mkdir -p "$WORK" || exit 1
-rm -f "$WORK"/*.gguf
 
 TEXTS=(
     "hello world"

@@ -11,14 +11,15 @@
 #   server_rss_kb PID                    VmRSS in kB from /proc/PID/status
 #   server_test_init [--keep-work] "$@"  the opening of a test script run as
 #                                        `bash NAME_test.sh <souverain-binary> <work-dir>`:
-#                                        checks the arguments; sets BIN, WORK (absolute), PY
-#                                        (/usr/bin/python3), SERVER_BIN and SERVER_LOG_DIR;
-#                                        defines `fatal` unless the script has; kills leftover
-#                                        servers on exit; checks the binary; empties WORK
-#                                        (--keep-work: only creates it, for tests that keep
-#                                        npm packages or models there between runs)
+#                                        test_init of tests/cli/test_lib.sh (arguments, BIN,
+#                                        WORK, PY, `fatal`, the binary, WORK emptied or with
+#                                        --keep-work only created), then SERVER_BIN and
+#                                        SERVER_LOG_DIR, and kills leftover servers on exit
 #
 # A caller's `fatal MESSAGE` is used when defined; otherwise messages go to stderr.
+
+# shellcheck source=../cli/test_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../cli/test_lib.sh"
 
 declare -A SERVER_PIDS=()
 SERVER_PORT=
@@ -135,29 +136,8 @@ make_tiny_model() {
 }
 
 server_test_init() {
-    local keep_work=0
-    if [[ ${1:-} == --keep-work ]]; then
-        keep_work=1
-        shift
-    fi
-    if [[ $# -ne 2 ]]; then
-        echo "usage: bash $0 <souverain-binary> <work-dir>" >&2
-        exit 2
-    fi
-    BIN=$1
-    WORK=$2
-    PY=/usr/bin/python3
-    if ! declare -F fatal >/dev/null; then
-        fatal() {
-            echo "FAIL: $*" >&2
-            exit 1
-        }
-    fi
+    test_init "$@"
     trap server_cleanup EXIT
-    [[ -x $BIN ]] || fatal "souverain binary not found or not executable: $BIN"
-    [[ $keep_work == 1 ]] || rm -rf "$WORK"
-    mkdir -p "$WORK" || fatal "cannot create work directory $WORK"
-    WORK=$(cd "$WORK" && pwd)
     SERVER_BIN=$BIN
     SERVER_LOG_DIR=$WORK
 }
